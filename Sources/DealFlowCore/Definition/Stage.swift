@@ -1,0 +1,95 @@
+import Foundation
+
+/// How a stage ends a deal, if it does: entering it records the deal's result.
+public enum Outcome: String, Hashable, Sendable, CaseIterable {
+    case won, lost
+}
+
+/// The forecast category a stage's deals roll up into, the way Salesforce names them.
+public enum ForecastCategory: String, Hashable, Sendable, CaseIterable {
+    case pipeline
+    case bestCase = "best_case"
+    case commit
+    case closed
+    case omitted
+}
+
+/// One step of a workflow, such as `prospecting` or `won`.
+///
+/// Stages are listed in funnel order. A stage may say what its deals need (`requires`), what happens
+/// on the way in and out (`on_enter`, `on_exit`), what is scheduled while a deal stays (`timers`), and
+/// when a deal idling in it is stale (`rot_after`).
+public struct Stage: Sendable {
+    /// The stage's name, exactly as written.
+    public var name: String
+    /// Where the stage's key is written.
+    public var location: SourceLocation
+    /// Where `initial: true` is written, if it is.
+    public var initialLocation: SourceLocation?
+    /// The win probability in percent, for the weighted forecast.
+    public var probability: Located<Decimal>?
+    /// The forecast category, when the file gives one.
+    public var forecast: Located<ForecastCategory>?
+    /// What a rep should do in this stage.
+    public var guidance: String?
+    /// Fields that must be set to enter or stay in this stage.
+    public var requires: [Located<String>]
+    /// How long a deal may idle here before it is stale.
+    public var rotAfter: Located<CalendarDuration>?
+    /// Whether entering the stage wins or loses the deal.
+    public var outcome: Located<Outcome>?
+    /// Actions run when a deal enters the stage.
+    public var onEnter: [Action]
+    /// Actions run when a deal leaves the stage.
+    public var onExit: [Action]
+    /// Timers scheduled when a deal enters the stage and cancelled when it leaves.
+    public var timers: [StageTimer]
+
+    /// Creates a stage.
+    public init(
+        name: String,
+        location: SourceLocation,
+        initialLocation: SourceLocation? = nil,
+        probability: Located<Decimal>? = nil,
+        forecast: Located<ForecastCategory>? = nil,
+        guidance: String? = nil,
+        requires: [Located<String>] = [],
+        rotAfter: Located<CalendarDuration>? = nil,
+        outcome: Located<Outcome>? = nil,
+        onEnter: [Action] = [],
+        onExit: [Action] = [],
+        timers: [StageTimer] = []
+    ) {
+        self.name = name
+        self.location = location
+        self.initialLocation = initialLocation
+        self.probability = probability
+        self.forecast = forecast
+        self.guidance = guidance
+        self.requires = requires
+        self.rotAfter = rotAfter
+        self.outcome = outcome
+        self.onEnter = onEnter
+        self.onExit = onExit
+        self.timers = timers
+    }
+
+    /// Whether deals start here.
+    public var isInitial: Bool { initialLocation != nil }
+
+    /// The probability in percent: as written, else 100 for a won stage and 0 otherwise.
+    public var effectiveProbability: Decimal {
+        probability?.value ?? (outcome?.value == .won ? 100 : 0)
+    }
+
+    /// The forecast category: as written, else `closed` for a won stage, `omitted` for a lost one,
+    /// and `pipeline` for the others.
+    public var effectiveForecast: ForecastCategory {
+        if let forecast { return forecast.value }
+        switch outcome?.value {
+        case .won: return .closed
+        case .lost: return .omitted
+        case nil: return .pipeline
+        }
+    }
+}

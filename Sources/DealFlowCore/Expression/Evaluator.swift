@@ -1,0 +1,313 @@
+import Foundation
+
+/// Everything an expression can read about one deal at one moment.
+///
+/// The engine builds it from the stored deal and the injected clock; nothing here reads the clock.
+public struct EvaluationEnvironment: Sendable {
+    /// Field values in schema order (``ExpressionScope/FieldBinding/index``); `.null` when unset.
+    public var fields: [Value]
+    /// The deal's current stage.
+    public var stage: String
+    /// The deal's owner.
+    public var owner: String
+    /// When the deal was created.
+    public var createdAt: Date
+    /// When the deal entered its current stage.
+    public var enteredStageAt: Date
+    /// The moment of evaluation.
+    public var now: Date
+    /// Who is acting (`system` for timers).
+    public var actorID: String
+    /// The role the actor acts in, if any.
+    public var actorRole: String?
+    /// The workflow's zone and business calendar.
+    public var calendar: ZonedCalendar
+
+    /// Creates an environment.
+    public init(
+        fields: [Value],
+        stage: String,
+        owner: String,
+        createdAt: Date,
+        enteredStageAt: Date,
+        now: Date,
+        actorID: String,
+        actorRole: String? = nil,
+        calendar: ZonedCalendar
+    ) {
+        self.fields = fields
+        self.stage = stage
+        self.owner = owner
+        self.createdAt = createdAt
+        self.enteredStageAt = enteredStageAt
+        self.now = now
+        self.actorID = actorID
+        self.actorRole = actorRole
+        self.calendar = calendar
+    }
+
+    /// The value of a deal fact.
+    public func value(of name: ContextName) -> Value {
+        switch name {
+        case .stage: return .string(stage)
+        case .owner: return .string(owner)
+        case .createdAt: return .datetime(createdAt)
+        case .enteredStageAt: return .datetime(enteredStageAt)
+        case .now: return .datetime(now)
+        case .today: return .date(calendar.date(of: now))
+        case .daysInStage: return .int(Int((now.timeIntervalSince(enteredStageAt) / 86_400).rounded(.down)))
+        case .actorID: return .string(actorID)
+        case .actorRole: return actorRole.map(Value.string) ?? .null
+        }
+    }
+
+    /// The value of a name an expression reads.
+    public func value(of name: ReadName) -> Value {
+        switch name {
+        case .field(let index, _): return index < fields.count ? fields[index] : .null
+        case .context(let context): return value(of: context)
+        }
+    }
+}
+
+/// Why an expression could not be evaluated: overflow or division by zero.
+public struct EvaluationError: Error, Hashable, Sendable {
+    /// One sentence.
+    public var message: String
+}
+
+extension CompiledExpression {
+    /// Evaluates the expression against a deal.
+    ///
+    /// `null` propagates through every operator and function except `==`, `!=`, `has()`, and `and` /
+    /// `or`, which follow three-valued logic (`false and null` is false, `true or null` is true).
+    ///
+    /// - Complexity: O(n) in the size of the expression (times the input length for `matches`, and the
+    ///   number of days spanned for business-day arithmetic).
+    public func evaluate(in environment: EvaluationEnvironment) throws(EvaluationError) -> Value {
+        try Evaluator(environment: environment).evaluate(root)
+    }
+}
+
+/// Walks a typed expression.
+struct Evaluator {
+    let environment: EvaluationEnvironment
+
+    func evaluate(_ expression: TypedExpression) throws(EvaluationError) -> Value {
+        switch expression {
+        case .constant(let value): return value
+        case .field(let index): return index < environment.fields.count ? environment.fields[index] : .null
+        case .context(let name): return environment.value(of: name)
+        case .not(let operand):
+            switch try evaluate(operand) {
+            case .bool(let value): return .bool(!value)
+            default: return .null
+            }
+        case .and(let left, let right):
+            let l = try evaluate(left)
+            if case .bool(false) = l { return .bool(false) }
+            let r = try evaluate(right)
+            if case .bool(false) = r { return .bool(false) }
+            if case .bool(true) = l, case .bool(true) = r { return .bool(true) }
+            return .null
+        case .or(let left, let right):
+            let l = try evaluate(left)
+            if case .bool(true) = l { return .bool(true) }
+            let r = try evaluate(right)
+            if case .bool(true) = r { return .bool(true) }
+            if case .bool(false) = l, case .bool(false) = r { return .bool(false) }
+            return .null
+        case .equal(let left, let right, let negated):
+            let equal = Evaluator.equal(try evaluate(left), try evaluate(right))
+            return .bool(equal != negated)
+        case .order(let op, let left, let right):
+            let l = try evaluate(left)
+            let r = try evaluate(right)
+            guard let ordering = Evaluator.compare(l, r) else { return .null }
+            switch op {
+            case .less: return .bool(ordering < 0)
+            case .lessOrEqual: return .bool(ordering <= 0)
+            case .greater: return .bool(ordering > 0)
+            default: return .bool(ordering >= 0)
+            }
+        case .arithmetic(let op, let left, let right):
+            return try Evaluator.arithmetic(op, try evaluate(left), try evaluate(right))
+        case .concatenate(let left, let right):
+            guard case .string(let l) = try evaluate(left), case .string(let r) = try evaluate(right) else { return .null }
+            return .string(l + r)
+        case .negate(let operand):
+            switch try evaluate(operand) {
+            case .int(let value):
+                guard value != .min else { throw EvaluationError(message: "integer overflow in '-'") }
+                return .int(-value)
+            case .decimal(let value): return .decimal(-value)
+            default: return .null
+            }
+        case .shift(let base, let duration, let sign):
+            switch try evaluate(base) {
+            case .date(let date):
+                if duration.unit.countsDays, duration.timeOfDay == nil {
+                    return .date(environment.calendar.adding(duration, sign: sign, to: date))
+                }
+                let start = environment.calendar.startOfDay(date)
+                if duration.unit.countsDays, let time = duration.timeOfDay {
+                    let day = environment.calendar.adding(CalendarDuration(duration.amount, duration.unit), sign: sign, to: date)
+                    return .datetime(environment.calendar.instant(on: day, secondOfDay: time.seconds))
+                }
+                return .datetime(environment.calendar.adding(duration, sign: sign, to: start))
+            case .datetime(let instant):
+                return .datetime(environment.calendar.adding(duration, sign: sign, to: instant))
+            default: return .null
+            }
+        case .membership(let element, let items, let negated):
+            let value = try evaluate(element)
+            if value.isNull { return .null }
+            for item in items where Evaluator.equal(value, try evaluate(item)) { return .bool(!negated) }
+            return .bool(negated)
+        case .call(let function, let arguments):
+            var values: [Value] = []
+            values.reserveCapacity(arguments.count)
+            for argument in arguments {
+                let value = try evaluate(argument)
+                if value.isNull { return .null }
+                values.append(value)
+            }
+            return try call(function, values)
+        case .has(let index):
+            return .bool(index < environment.fields.count && !environment.fields[index].isNull)
+        case .matches(let subject, let pattern):
+            guard case .string(let text) = try evaluate(subject) else { return .null }
+            return .bool(pattern.matches(text))
+        case .list(let items):
+            var values: [Value] = []
+            for item in items { values.append(try evaluate(item)) }
+            return .list(values)
+        }
+    }
+
+    /// Equality with int and decimal compared by value; `null` equals only `null`.
+    static func equal(_ left: Value, _ right: Value) -> Bool {
+        switch (left, right) {
+        case (.int(let l), .decimal(let r)): return Decimal(l) == r
+        case (.decimal(let l), .int(let r)): return l == Decimal(r)
+        default: return left == right
+        }
+    }
+
+    /// -1, 0 or 1; `nil` when either side is null or the two cannot be ordered.
+    static func compare(_ left: Value, _ right: Value) -> Int? {
+        func sign<T: Comparable>(_ l: T, _ r: T) -> Int { l < r ? -1 : l == r ? 0 : 1 }
+        switch (left, right) {
+        case (.int(let l), .int(let r)): return sign(l, r)
+        case (.int(let l), .decimal(let r)): return sign(Decimal(l), r)
+        case (.decimal(let l), .int(let r)): return sign(l, Decimal(r))
+        case (.decimal(let l), .decimal(let r)): return sign(l, r)
+        case (.string(let l), .string(let r)): return sign(l, r)
+        case (.date(let l), .date(let r)): return sign(l, r)
+        case (.datetime(let l), .datetime(let r)): return sign(l, r)
+        default: return nil
+        }
+    }
+
+    static func decimal(_ value: Value) -> Decimal? {
+        switch value {
+        case .int(let value): Decimal(value)
+        case .decimal(let value): value
+        default: nil
+        }
+    }
+
+    static func checked(_ value: Decimal, _ op: BinaryOperator) throws(EvaluationError) -> Value {
+        guard !value.isNaN else { throw EvaluationError(message: "decimal overflow in '\(op.rawValue)'") }
+        return .decimal(value)
+    }
+
+    static func arithmetic(_ op: BinaryOperator, _ left: Value, _ right: Value) throws(EvaluationError) -> Value {
+        if case .int(let l) = left, case .int(let r) = right, op != .divide {
+            let (result, overflow): (Int, Bool)
+            switch op {
+            case .add: (result, overflow) = l.addingReportingOverflow(r)
+            case .subtract: (result, overflow) = l.subtractingReportingOverflow(r)
+            case .multiply: (result, overflow) = l.multipliedReportingOverflow(by: r)
+            default:
+                guard r != 0 else { throw EvaluationError(message: "division by zero in '%'") }
+                (result, overflow) = l.remainderReportingOverflow(dividingBy: r)
+            }
+            guard !overflow else { throw EvaluationError(message: "integer overflow in '\(op.rawValue)'") }
+            return .int(result)
+        }
+        guard let l = decimal(left), let r = decimal(right) else { return .null }
+        switch op {
+        case .add: return try checked(l + r, op)
+        case .subtract: return try checked(l - r, op)
+        case .multiply: return try checked(l * r, op)
+        case .divide:
+            guard !r.isZero else { throw EvaluationError(message: "division by zero in '/'") }
+            return try checked(l / r, op)
+        default:
+            guard !r.isZero else { throw EvaluationError(message: "division by zero in '%'") }
+            var quotient = l / r
+            var truncated = Decimal()
+            NSDecimalRound(&truncated, &quotient, 0, .down)
+            if quotient.isSignMinus, truncated != quotient {
+                // NSDecimalRound's .down rounds toward negative infinity; a remainder truncates toward zero.
+                truncated += 1
+            }
+            return try checked(l - truncated * r, op)
+        }
+    }
+
+    func call(_ function: BuiltinFunction, _ values: [Value]) throws(EvaluationError) -> Value {
+        switch function {
+        case .has: return .bool(true)
+        case .len:
+            switch values[0] {
+            case .string(let text): return .int(text.count)
+            case .list(let items): return .int(items.count)
+            default: return .null
+            }
+        case .lower, .upper:
+            guard case .string(let text) = values[0] else { return .null }
+            return .string(function == .lower ? text.lowercased() : text.uppercased())
+        case .contains, .startsWith, .endsWith:
+            guard case .string(let text) = values[0], case .string(let part) = values[1] else { return .null }
+            switch function {
+            case .contains: return .bool(part.isEmpty || text.contains(part))
+            case .startsWith: return .bool(text.hasPrefix(part))
+            default: return .bool(text.hasSuffix(part))
+            }
+        case .matches: return .null
+        case .daysBetween, .businessDaysBetween:
+            guard let from = localDate(values[0]), let to = localDate(values[1]) else { return .null }
+            return .int(
+                function == .daysBetween
+                    ? environment.calendar.daysBetween(from, to) : environment.calendar.businessDaysBetween(from, to))
+        case .min, .max:
+            var best = values[0]
+            for value in values.dropFirst() {
+                guard let ordering = Evaluator.compare(value, best) else { return .null }
+                if (function == .min && ordering < 0) || (function == .max && ordering > 0) { best = value }
+            }
+            if values.contains(where: { if case .decimal = $0 { true } else { false } }), case .int(let value) = best {
+                return .decimal(Decimal(value))
+            }
+            return best
+        case .abs:
+            switch values[0] {
+            case .int(let value):
+                guard value != .min else { throw EvaluationError(message: "integer overflow in abs()") }
+                return .int(Swift.abs(value))
+            case .decimal(let value): return .decimal(value.isSignMinus ? -value : value)
+            default: return .null
+            }
+        }
+    }
+
+    private func localDate(_ value: Value) -> LocalDate? {
+        switch value {
+        case .date(let date): date
+        case .datetime(let instant): environment.calendar.date(of: instant)
+        default: nil
+        }
+    }
+}

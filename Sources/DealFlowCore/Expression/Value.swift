@@ -1,0 +1,144 @@
+import Foundation
+
+/// A value in the expression language and in a deal's fields.
+///
+/// Decimals are exact (Foundation's `Decimal`, never `Double`), dates are calendar dates, datetimes
+/// are instants. `null` is a field that is not set.
+public enum Value: Hashable, Sendable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case decimal(Decimal)
+    case string(String)
+    case date(LocalDate)
+    case datetime(Date)
+    case duration(CalendarDuration)
+    case list([Value])
+
+    /// Whether the value is `null`.
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The value as an expression would write it: strings quoted, dates as `2026-01-31`, datetimes as
+    /// ISO 8601 in UTC. Blockers use it to show the values a guard saw.
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .decimal(let value): return value.description
+        case .string(let value): return Value.quoted(value)
+        case .date(let value): return value.description
+        case .datetime(let value): return DateTimeFormat.iso8601(value)
+        case .duration(let value): return value.description
+        case .list(let values): return "[" + values.map(\.description).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// A string in double quotes, with quotes, backslashes and control characters escaped.
+    public static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
+
+/// Strict ISO 8601 reading and writing of instants.
+public enum DateTimeFormat {
+    /// `2026-01-05T10:00:00Z`: an instant in UTC, to the second (with milliseconds when it has them).
+    public static func iso8601(_ instant: Date) -> String {
+        let (date, secondOfDay) = ZonedCalendar.utc.local(instant)
+        let fraction = instant.timeIntervalSince1970 - instant.timeIntervalSince1970.rounded(.down)
+        let millis = Int((fraction * 1000).rounded())
+        let hours = LocalDate.pad(secondOfDay / 3600, 2)
+        let minutes = LocalDate.pad(secondOfDay / 60 % 60, 2)
+        let seconds = LocalDate.pad(secondOfDay % 60, 2)
+        let fractionText = millis > 0 && millis < 1000 ? "." + LocalDate.pad(millis, 3) : ""
+        return "\(date)T\(hours):\(minutes):\(seconds)\(fractionText)Z"
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or an offset `±HH:MM`; refuses anything else,
+    /// including impossible dates and times.
+    public static func parse(_ text: String) -> Date? {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count >= 17, scalars[10] == "T" || scalars[10] == "t" || scalars[10] == " ",
+            let date = LocalDate(iso: String(String.UnicodeScalarView(scalars[0..<10]))),
+            scalars[13] == ":",
+            let hour = LocalDate.digits(scalars[11..<13]), let minute = LocalDate.digits(scalars[14..<16]),
+            hour < 24, minute < 60
+        else { return nil }
+        var position = 16
+        var second = 0
+        var fraction = 0.0
+        if position < scalars.count, scalars[position] == ":" {
+            guard position + 3 <= scalars.count, let value = LocalDate.digits(scalars[(position + 1)..<(position + 3)]),
+                value < 60
+            else { return nil }
+            second = value
+            position += 3
+            if position < scalars.count, scalars[position] == "." {
+                var end = position + 1
+                while end < scalars.count, ("0"..."9").contains(scalars[end]) { end += 1 }
+                guard end > position + 1, end - position - 1 <= 9,
+                    let digits = Double(String(String.UnicodeScalarView(scalars[position..<end])))
+                else { return nil }
+                fraction = digits
+                position = end
+            }
+        }
+        guard position < scalars.count else { return nil }
+        var offset = 0
+        switch scalars[position] {
+        case "Z", "z":
+            guard position + 1 == scalars.count else { return nil }
+        case "+", "-":
+            guard position + 6 == scalars.count, scalars[position + 3] == ":",
+                let offsetHours = LocalDate.digits(scalars[(position + 1)..<(position + 3)]),
+                let offsetMinutes = LocalDate.digits(scalars[(position + 4)..<(position + 6)]),
+                offsetHours <= 18, offsetMinutes < 60
+            else { return nil }
+            offset = (offsetHours * 3600 + offsetMinutes * 60) * (scalars[position] == "-" ? -1 : 1)
+        default:
+            return nil
+        }
+        let seconds = date.daysSinceEpoch * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+    }
+}
+
+/// Strict reading of exact decimal numbers.
+public enum DecimalFormat {
+    /// Parses `-?digits(.digits)?` exactly, with at most 38 significant digits; refuses `12abc`, `1e5`,
+    /// `.5` and anything else Foundation would half-read.
+    public static func parse(_ text: some StringProtocol) -> Decimal? {
+        var digitCount = 0
+        var sawPoint = false
+        var digitsAfterPoint = 0
+        for (index, scalar) in text.unicodeScalars.enumerated() {
+            if scalar == "-" || scalar == "+" {
+                guard index == 0 else { return nil }
+            } else if scalar == "." {
+                guard !sawPoint, digitCount > 0 else { return nil }
+                sawPoint = true
+            } else if ("0"..."9").contains(scalar) {
+                digitCount += 1
+                if sawPoint { digitsAfterPoint += 1 }
+            } else {
+                return nil
+            }
+        }
+        guard digitCount > 0, digitCount <= 38, !sawPoint || digitsAfterPoint > 0 else { return nil }
+        return Decimal(string: String(text), locale: Locale(identifier: "en_US_POSIX"))
+    }
+}

@@ -1,0 +1,142 @@
+/// A calendar date with no time and no zone: what `close_date` and holidays are.
+///
+/// Dates are parsed strictly (`2026-02-30` is refused, where a lenient formatter would give March 2)
+/// and computed with integer arithmetic on the proleptic Gregorian calendar, so adding days never
+/// depends on the machine's locale or zone.
+public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The year, 1 through 9999.
+    public let year: Int
+    /// The month, 1 through 12.
+    public let month: Int
+    /// The day of the month, 1 through 28, 29, 30 or 31.
+    public let day: Int
+
+    /// Creates a date, or returns `nil` when the day does not exist in that month.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+            (1...LocalDate.daysInMonth(year: year, month: month)).contains(day)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The date `days` days after 1970-01-01 (negative before it).
+    public init(daysSinceEpoch days: Int) {
+        // Howard Hinnant's civil_from_days: exact for every date of the proleptic Gregorian calendar.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    /// Parses exactly `YYYY-MM-DD`, refusing impossible dates such as `2026-02-30`.
+    public init?(iso text: some StringProtocol) {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count == 10, scalars[4] == "-", scalars[7] == "-",
+            let year = LocalDate.digits(scalars[0..<4]),
+            let month = LocalDate.digits(scalars[5..<7]),
+            let day = LocalDate.digits(scalars[8..<10])
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    /// Days since 1970-01-01.
+    public var daysSinceEpoch: Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The day of the week.
+    public var weekday: Weekday {
+        // 1970-01-01 was a Thursday.
+        let index = ((daysSinceEpoch % 7) + 7 + 3) % 7
+        return Weekday.allCases[index]
+    }
+
+    /// The date `days` days later (earlier when negative).
+    public func adding(days: Int) -> LocalDate {
+        LocalDate(daysSinceEpoch: daysSinceEpoch + days)
+    }
+
+    /// Whole days from this date to `other` (negative when `other` is earlier).
+    public func days(to other: LocalDate) -> Int {
+        other.daysSinceEpoch - daysSinceEpoch
+    }
+
+    /// `YYYY-MM-DD`.
+    public var description: String {
+        "\(LocalDate.pad(year, 4))-\(LocalDate.pad(month, 2))-\(LocalDate.pad(day, 2))"
+    }
+
+    public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// The number of days in a month of a year.
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static func digits(_ scalars: ArraySlice<Unicode.Scalar>) -> Int? {
+        var value = 0
+        for scalar in scalars {
+            guard ("0"..."9").contains(scalar) else { return nil }
+            value = value * 10 + Int(scalar.value - 48)
+        }
+        return value
+    }
+
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}
+
+/// A day of the week, Monday first, as workflow calendars name them (`mon` ... `sun`).
+public enum Weekday: String, CaseIterable, Hashable, Sendable {
+    case mon, tue, wed, thu, fri, sat, sun
+}
+
+/// A time of day to the minute, as in `hours: "09:00-18:00"` or `1 business day at 09:00`.
+public struct LocalTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Minutes since midnight, 0 through 1440 (1440 only as the end of a working day, `24:00`).
+    public let minutes: Int
+
+    /// Creates a time from hours and minutes; `24:00` is allowed as the end of a day.
+    public init?(hour: Int, minute: Int) {
+        guard (0...24).contains(hour), (0...59).contains(minute), hour < 24 || minute == 0 else { return nil }
+        minutes = hour * 60 + minute
+    }
+
+    /// Parses exactly `HH:MM`.
+    public init?(text: some StringProtocol) {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count == 5, scalars[2] == ":",
+            let hour = LocalDate.digits(scalars[0..<2]),
+            let minute = LocalDate.digits(scalars[3..<5])
+        else { return nil }
+        self.init(hour: hour, minute: minute)
+    }
+
+    /// Seconds since midnight.
+    public var seconds: Int { minutes * 60 }
+
+    /// `HH:MM`.
+    public var description: String { "\(LocalDate.pad(minutes / 60, 2)):\(LocalDate.pad(minutes % 60, 2))" }
+
+    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool { lhs.minutes < rhs.minutes }
+}

@@ -1,0 +1,68 @@
+/// A workflow that passed validation: every reference resolved, every expression type-checked and
+/// compiled, every title parsed. This is what the engine runs.
+///
+/// Only ``WorkflowValidator`` creates one, so holding a `ValidatedWorkflow` means its guards,
+/// `set` values, timer instants and titles are all compiled.
+public struct ValidatedWorkflow: Sendable {
+    /// The definition, with its compiled slots filled in.
+    public let definition: Workflow
+    /// The names its expressions may use; also what `--where` filters are checked against.
+    public let scope: ExpressionScope
+    /// The warnings validation found (a validated workflow has no errors).
+    public let warnings: [Diagnostic]
+    /// The name of the stage deals start in.
+    public let initialStage: String
+    /// The fields the forecast and KPIs read, after defaults (fields named `amount`, `currency`,
+    /// `close_date`) were applied.
+    public let dealFields: ResolvedDealFields
+    private let stageIndex: [String: Int]
+    private let transitionIndex: [String: Int]
+
+    init(
+        definition: Workflow,
+        scope: ExpressionScope,
+        warnings: [Diagnostic],
+        initialStage: String,
+        dealFields: ResolvedDealFields
+    ) {
+        self.definition = definition
+        self.scope = scope
+        self.warnings = warnings
+        self.initialStage = initialStage
+        self.dealFields = dealFields
+        var stageIndex: [String: Int] = [:]
+        for (index, stage) in definition.stages.enumerated() { stageIndex[stage.name] = index }
+        var transitionIndex: [String: Int] = [:]
+        for (index, transition) in definition.transitions.enumerated() { transitionIndex[transition.name] = index }
+        self.stageIndex = stageIndex
+        self.transitionIndex = transitionIndex
+    }
+
+    /// The workflow's identifier.
+    public var id: String { definition.id.value }
+
+    /// The stage with a name, if there is one.
+    public func stage(named name: String) -> Stage? {
+        stageIndex[name].map { definition.stages[$0] }
+    }
+
+    /// The transition with a name, if there is one.
+    public func transition(named name: String) -> Transition? {
+        transitionIndex[name].map { definition.transitions[$0] }
+    }
+
+    /// The transitions that may start from a stage, in file order.
+    public func transitions(leaving stage: String) -> [Transition] {
+        definition.transitions.filter { $0.leaves(stage) }
+    }
+}
+
+/// The field names the forecast and KPIs read, each `nil` when the workflow has none.
+public struct ResolvedDealFields: Hashable, Sendable {
+    /// The amount field.
+    public var amount: String?
+    /// The currency field.
+    public var currency: String?
+    /// The expected close date field.
+    public var closeDate: String?
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import DealFlowCore
+import DealFlowYAML
+
+extension WorkflowDiagram.Format: ExpressibleByArgument {}
+
+extension DealFlowCommand {
+    struct Graph: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw a workflow as a Mermaid state diagram or a Graphviz DOT graph.",
+            discussion: """
+                Stages show their probability and outcome, transitions their name and guards, timers \
+                are dashed edges labelled "timer" (Mermaid cannot dash edges; there the label alone marks them). An invalid \
+                workflow prints its diagnostics to standard error and exits 1.
+
+                Render DOT with: dealflow graph FILE --format dot | dot -Tsvg > workflow.svg
+                """
+        )
+
+        @Argument(help: "The workflow file to draw (YAML).")
+        var file: String
+
+        @Option(help: "The diagram language: \(WorkflowDiagram.Format.allCases.map(\.rawValue).joined(separator: " or ")).")
+        var format: WorkflowDiagram.Format = .mermaid
+
+        @OptionGroup var global: GlobalOptions
+
+        struct DiagramJSON: Encodable {
+            var workflow: String
+            var format: String
+            var diagram: String
+        }
+
+        func run() throws {
+            let loaded: LoadedWorkflow
+            do {
+                loaded = try WorkflowLoader.load(path: file)
+            } catch {
+                if global.json {
+                    Output.print(Output.json(["error": "unreadable-file", "message": error.description]))
+                } else {
+                    Output.error("error: \(error.description)\n")
+                }
+                throw ExitCode(1)
+            }
+            guard let validated = loaded.validated else {
+                if global.json {
+                    Output.print(Output.json(loaded.diagnostics.map(DiagnosticJSON.init)))
+                } else {
+                    Output.error(DiagnosticRenderer(sources: [loaded.file: loaded.source]).render(loaded.diagnostics))
+                    Output.error("error: '\(file)' is not a valid workflow; fix the errors above to draw it\n")
+                }
+                throw ExitCode(1)
+            }
+            let diagram = WorkflowDiagram.render(validated.definition, format: format)
+            if global.json {
+                Output.print(Output.json(DiagramJSON(workflow: validated.id, format: format.rawValue, diagram: diagram)))
+            } else {
+                Output.print(diagram)
+            }
+        }
+    }
+}
