@@ -74,6 +74,11 @@ public struct EvaluationEnvironment: Sendable {
 public struct EvaluationError: Error, Hashable, Sendable {
     /// One sentence.
     public var message: String
+
+    /// Creates an error.
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 extension CompiledExpression {

@@ -108,6 +108,12 @@ public struct PatternError: Error, Hashable, Sendable {
     public var message: String
     /// Offset in the pattern, in characters.
     public var offset: Int
+
+    /// Creates an error.
+    public init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
 }
 
 private enum Instruction: Hashable, Sendable {
