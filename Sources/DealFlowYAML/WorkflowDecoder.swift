@@ -33,12 +33,19 @@ public enum WorkflowDecoder {
     static let escalateKeys = ["after", "to"]
     static let notifyKeys = ["event"]
     static let timerKeys = ["after", "at", "every", "fire", "task"]
+
+    /// Every key of the format, for documentation and for checking that the examples use them all.
+    public static let allKeys: [String] = Array(
+        Set(
+            workflowKeys + calendarKeys + fieldKeys + dealKeys + stageKeys + transitionKeys + guardKeys + actionKeys
+                + taskKeys + escalateKeys + notifyKeys + timerKeys)
+    ).sorted()
 }
 
 private struct Decoding {
     let file: String
     var diagnostics: [Diagnostic] = []
-    var namesWithErrors: Set<String> = []
+    var declarationsWithErrors = DeclarationsWithErrors()
 
     init(file: String) {
         self.file = file
@@ -161,22 +168,13 @@ private struct Decoding {
 
     static func dateProblem(_ text: String, what: String) -> String {
         let parts = text.split(separator: "-")
-        if parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            parts[0].count == 4, parts[1].count == 2, parts[2].count == 2
+        if parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isNumber) })
         {
-            if (1...12).contains(month) {
-                let days = LocalDate.daysInMonth(year: year, month: month)
-                return "'\(text)' is not a date: \(monthNames[month - 1]) \(year) has \(days) days, not \(day)"
-            }
-            return "'\(text)' is not a date: there is no month \(month)"
+            return "'\(text)' is not a date: \(LocalDate.problem(with: text))"
         }
         return "\(what) must be a date written YYYY-MM-DD, not '\(text)'"
     }
-
-    static let monthNames = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-        "December",
-    ]
 
     mutating func duration(_ node: YAMLNode, _ what: String) -> Located<CalendarDuration>? {
         guard let text = text(node, what) else { return nil }
@@ -232,7 +230,7 @@ private struct Decoding {
         if let node = value(top, "deal") { workflow.dealFields = dealFields(node) }
         if let node = value(top, "stages") { workflow.stages = stages(node) }
         if let node = value(top, "transitions") { workflow.transitions = transitions(node) }
-        workflow.namesWithErrors = namesWithErrors
+        workflow.declarationsWithErrors = declarationsWithErrors
         return workflow
     }
 
@@ -332,7 +330,7 @@ private struct Decoding {
             if let field = field(name, value) {
                 result.append(field)
             } else {
-                namesWithErrors.insert(name.value)
+                declarationsWithErrors.fields.insert(name.value)
             }
         }
         return result
@@ -435,10 +433,19 @@ private struct Decoding {
         if node.isNull { return stage }
         guard let entries = entries(node, allowed: WorkflowDecoder.stageKeys, of: "stage '\(name.value)'") else { return stage }
         let what = "stage '\(name.value)'"
-        if let node = value(entries, "initial"), bool(node, "initial") == true {
-            stage.initialLocation = keyLocation(entries, "initial")
+        if let node = value(entries, "initial") {
+            switch bool(node, "initial") {
+            case true?: stage.initialLocation = keyLocation(entries, "initial")
+            case false?: break
+            // Unreadable: whether this was meant as the initial stage is unknown, so the validator
+            // must not also report a missing one.
+            case nil: declarationsWithErrors.stages.insert(name.value)
+            }
         }
-        if let node = value(entries, "probability") { stage.probability = decimal(node, "probability") }
+        if let node = value(entries, "probability") {
+            stage.probability = decimal(node, "probability")
+            if stage.probability == nil { declarationsWithErrors.stages.insert(name.value) }
+        }
         if let node = value(entries, "forecast") { stage.forecast = choice(node, "forecast", ForecastCategory.self) }
         if let node = value(entries, "guidance") { stage.guidance = text(node, "guidance")?.value }
         if let node = value(entries, "requires") { stage.requires = names(node, "requires") }
@@ -590,7 +597,7 @@ private struct Decoding {
             if let transition = transition(name, value) {
                 result.append(transition)
             } else {
-                namesWithErrors.insert(name.value)
+                declarationsWithErrors.transitions.insert(name.value)
             }
         }
         return result

@@ -32,7 +32,7 @@ public enum WorkflowLoader {
         let (root, yamlDiagnostics) = YAMLComposer.compose(source, file: file)
         var loaded = LoadedWorkflow(file: file, source: source, definition: nil, validated: nil, diagnostics: yamlDiagnostics)
         // A syntax or policy error leaves a partial tree that cannot be trusted: report it alone.
-        if yamlDiagnostics.contains(where: { [.yamlSyntax, .yamlAnchor, .yamlLimit].contains($0.code) }) {
+        if yamlDiagnostics.contains(where: { [.yamlSyntax, .yamlAnchor, .yamlTag, .yamlLimit].contains($0.code) }) {
             return loaded
         }
         let (definition, formatDiagnostics) = WorkflowDecoder.decode(root, file: file)

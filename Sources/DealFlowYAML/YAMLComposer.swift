@@ -11,7 +11,8 @@ import DealFlowCore
 /// - Files over ``maximumFileSize`` bytes and nesting deeper than ``maximumDepth`` are refused.
 /// - A file holds one document.
 ///
-/// A syntax error stops the file there, since nothing after it can be trusted.
+/// A syntax error, an anchor, a refused tag or a limit stops the file there: nothing after it can be
+/// trusted, and an attack should cost nothing more to refuse.
 public enum YAMLComposer {
     /// The largest workflow file accepted, in bytes.
     public static let maximumFileSize = 1 << 20
@@ -123,8 +124,7 @@ private struct Composer {
         if name.hasPrefix("!"), !name.hasPrefix("!!") {
             notes.append(Diagnostic.Note("'!' starts a tag in YAML; if this is an expression, quote it (\"\(shown)\") or write 'not'"))
         }
-        diagnostics.append(
-            Diagnostic(.yamlTag, "the tag '\(shown)' is not allowed; workflow files use plain YAML values", at: location(mark), notes: notes))
+        fail(.yamlTag, "the tag '\(shown)' is not allowed; workflow files use plain YAML values", at: location(mark), notes: notes)
         return nil
     }
 

@@ -87,6 +87,8 @@ struct EvaluatorTests {
         Case(text: "met_at < now - 3 days", expected: .bool(false), fields: deal),
         Case(text: "today + 1 business day at 09:00", expected: Schema.datetime("2026-02-02T14:00:00Z")),
         Case(text: "2 days + today", expected: Schema.date("2026-02-02")),
+        Case(text: "2028-02-28 + 1 day", expected: Schema.date("2028-02-29")),
+        Case(text: "close_date < 2026-02-01", expected: .bool(true), fields: deal),
         // Deal facts.
         Case(text: "stage == \"proposal\"", expected: .bool(true)),
         Case(text: "days_in_stage", expected: .int(4)),

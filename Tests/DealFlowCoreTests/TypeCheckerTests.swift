@@ -14,7 +14,7 @@ struct TypeCheckerTests {
         "business_days_between(met_at, now) <= 3", "min(amount, seats) > 0", "max(close_date, today) == today",
         "abs(amount - 100) < 5", "days_in_stage > 14", "created_at < entered_stage_at", "(amount + 1) * 2 % 3 > 1",
         "company + \" Ltd\" == \"Acme Ltd\"", "null == amount", "true", "amount / 2 > 1",
-        "today + 1 business day at 09:00 > now",
+        "today + 1 business day at 09:00 > now", "close_date < 2026-12-31", "2026-01-01 + 3 days == close_date",
     ])
     func acceptsWellTypedConditions(_ text: String) {
         let result = Schema.checker.checkCondition(Schema.source(text))
@@ -104,6 +104,9 @@ struct TypeCheckerTests {
         Case(text: "   ", code: .expressionSyntax, message: "the expression is empty", column: 1),
         Case(text: "amount > 99999999999999999999", code: .expressionSyntax, message: "the integer 99999999999999999999 is too large (at most 9223372036854775807)", column: 10),
         Case(text: "seats > 2 (", code: .expressionSyntax, message: "unexpected '(' after a complete expression", column: 11),
+        Case(
+            text: "close_date < 2026-02-30", code: .invalidDate,
+            message: "'2026-02-30' is not a date: February 2026 has 28 days, not 30", column: 14),
     ])
     func reportsMistakesWithTheirColumn(_ testCase: Case) throws {
         let result = Schema.checker.checkCondition(Schema.source(testCase.text))

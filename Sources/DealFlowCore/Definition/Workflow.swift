@@ -29,9 +29,8 @@ public struct Workflow: Sendable {
     public var stages: [Stage]
     /// The transitions, in file order.
     public var transitions: [Transition]
-    /// Names of fields, stages and transitions that were declared but could not be read; the validator
-    /// does not report references to them as unknown, since the reader already reported the cause.
-    public var namesWithErrors: Set<String>
+    /// Fields, stages and transitions that were declared but could not be read completely.
+    public var declarationsWithErrors: DeclarationsWithErrors
 
     /// Creates a workflow.
     public init(
@@ -47,7 +46,7 @@ public struct Workflow: Sendable {
         dealFields: DealFieldMapping = DealFieldMapping(),
         stages: [Stage] = [],
         transitions: [Transition] = [],
-        namesWithErrors: Set<String> = []
+        declarationsWithErrors: DeclarationsWithErrors = DeclarationsWithErrors()
     ) {
         self.file = file
         self.id = id
@@ -61,9 +60,26 @@ public struct Workflow: Sendable {
         self.dealFields = dealFields
         self.stages = stages
         self.transitions = transitions
-        self.namesWithErrors = namesWithErrors
+        self.declarationsWithErrors = declarationsWithErrors
     }
 
     /// The zone and business calendar together, for date arithmetic.
     public var zonedCalendar: ZonedCalendar { ZonedCalendar(timeZone: timeZone.value, business: calendar) }
+}
+
+/// Declarations the reader already reported as broken.
+///
+/// The validator does not report references to them as unknown, nor the consequences of their
+/// absence (a missing initial stage, unreachable stages), since the reader reported the cause: one
+/// mistake, one error.
+public struct DeclarationsWithErrors: Hashable, Sendable {
+    /// Fields whose definition could not be read.
+    public var fields: Set<String> = []
+    /// Stages with a part that could not be read (such as `initial: yes` or `probability: 10%`).
+    public var stages: Set<String> = []
+    /// Transitions that could not be read (a missing `from` or `to`).
+    public var transitions: Set<String> = []
+
+    /// Creates an empty set.
+    public init() {}
 }

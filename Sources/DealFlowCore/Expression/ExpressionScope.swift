@@ -23,18 +23,18 @@ public struct ExpressionScope: Sendable {
     public let stages: EnumDomain
     /// The declared roles, as the domain of `actor.role`; `nil` when the workflow declares none.
     public let roles: EnumDomain?
-    /// Names whose declarations were already reported as broken; references to them stay quiet.
-    public let namesWithErrors: Set<String>
+    /// Fields whose declarations were already reported as broken; references to them stay quiet.
+    public let fieldsWithErrors: Set<String>
 
     /// Creates the scope of a workflow's expressions.
     public init(workflow: Workflow) {
         self.init(
             fields: workflow.fields, stageNames: workflow.stages.map(\.name),
-            roleNames: workflow.roles?.map(\.value), namesWithErrors: workflow.namesWithErrors)
+            roleNames: workflow.roles?.map(\.value), fieldsWithErrors: workflow.declarationsWithErrors.fields)
     }
 
     /// Creates a scope from its parts.
-    public init(fields: [FieldDefinition], stageNames: [String], roleNames: [String]?, namesWithErrors: Set<String> = [])
+    public init(fields: [FieldDefinition], stageNames: [String], roleNames: [String]?, fieldsWithErrors: Set<String> = [])
     {
         for (index, field) in fields.enumerated() where self.fields[field.name] == nil {
             self.fields[field.name] = FieldBinding(
@@ -44,7 +44,7 @@ public struct ExpressionScope: Sendable {
         }
         stages = EnumDomain(owner: "stage", values: stageNames)
         roles = roleNames.map { EnumDomain(owner: "role", values: $0) }
-        self.namesWithErrors = namesWithErrors
+        self.fieldsWithErrors = fieldsWithErrors
     }
 
     /// The type of a deal fact.

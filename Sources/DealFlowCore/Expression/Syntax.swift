@@ -40,6 +40,7 @@ public enum Literal: Sendable {
     case decimal(Decimal)
     case string(String)
     case duration(CalendarDuration)
+    case date(LocalDate)
 }
 
 /// Prefix operators.
@@ -114,6 +115,7 @@ struct Parser {
         case .decimal(let value): "'\(value)'"
         case .string(let value): Value.quoted(value)
         case .duration(let value): "'\(value)'"
+        case .date(let value): "'\(value)'"
         case .keyword(let keyword): "'\(keyword.rawValue)'"
         case .symbol(let symbol): "'\(symbol.rawValue)'"
         case .end: "the end of the expression"
@@ -291,6 +293,9 @@ struct Parser {
         case .duration(let value):
             _ = advance()
             return SyntaxNode(kind: .literal(.duration(value)), offset: token.offset, length: token.length)
+        case .date(let value):
+            _ = advance()
+            return SyntaxNode(kind: .literal(.date(value)), offset: token.offset, length: token.length)
         case .keyword(.true), .keyword(.false):
             _ = advance()
             return SyntaxNode(

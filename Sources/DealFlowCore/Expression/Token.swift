@@ -8,6 +8,7 @@ struct Token: Sendable {
         case decimal(Decimal)
         case string(String)
         case duration(CalendarDuration)
+        case date(LocalDate)
         case keyword(Keyword)
         case symbol(Symbol)
         case end
@@ -86,6 +87,7 @@ struct Lexer {
     private mutating func number() throws(ExpressionProblem) -> Token {
         let start = position
         while position < scalars.count, ("0"..."9").contains(scalars[position]) { position += 1 }
+        if position - start == 4, let date = try dateLiteral(from: start) { return date }
         var isDecimal = false
         if position + 1 < scalars.count, scalars[position] == ".", ("0"..."9").contains(scalars[position + 1]) {
             isDecimal = true
@@ -132,6 +134,24 @@ struct Lexer {
                 offset: start, length: position - start)
         }
         return Token(kind: .integer(value), offset: start, length: position - start)
+    }
+
+    /// `2026-12-31` is a date, not two subtractions: read `YYYY-MM-DD` as a date literal.
+    private mutating func dateLiteral(from start: Int) throws(ExpressionProblem) -> Token? {
+        let end = start + 10
+        guard end <= scalars.count, scalars[start + 4] == "-", scalars[start + 7] == "-",
+            scalars[(start + 5)..<(start + 7)].allSatisfy({ ("0"..."9").contains($0) }),
+            scalars[(start + 8)..<end].allSatisfy({ ("0"..."9").contains($0) }),
+            end == scalars.count || !Lexer.isIdentifierPart(scalars[end])
+        else { return nil }
+        let text = String(String.UnicodeScalarView(scalars[start..<end]))
+        guard let date = LocalDate(iso: text) else {
+            throw ExpressionProblem(
+                code: .invalidDate, message: "'\(text)' is not a date: \(LocalDate.problem(with: text))", offset: start,
+                length: 10)
+        }
+        position = end
+        return Token(kind: .date(date), offset: start, length: 10)
     }
 
     private mutating func string(quote: Unicode.Scalar) throws(ExpressionProblem) -> Token {

@@ -124,7 +124,7 @@ public struct TypeChecker: Sendable {
 
     private func isResolvable(_ name: String) -> Bool {
         scope.fields[name] != nil || ContextName(rawValue: name) != nil || name == "actor"
-            || scope.namesWithErrors.contains(name)
+            || scope.fieldsWithErrors.contains(name)
     }
 
     private func run(
@@ -207,6 +207,7 @@ private struct Checking {
                 case .decimal(let value): (.decimal(value), .decimal)
                 case .string(let value): (.string(value), .string)
                 case .duration(let value): (.duration(value), .duration)
+                case .date(let value): (.date(value), .date)
                 }
             return Typed(expression: .constant(value), type: ExpressionType(type), node: node)
         case .name(let name):
@@ -254,7 +255,7 @@ private struct Checking {
             read(.context(context))
             return Typed(expression: .context(context), type: scope.type(of: context), node: node)
         }
-        if scope.namesWithErrors.contains(name) { return unknown(node) }
+        if scope.fieldsWithErrors.contains(name) { return unknown(node) }
         if name == "actor" {
             report(.unknownName, "'actor' is not a value by itself: write actor.id or actor.role", node)
             return unknown(node)
@@ -476,10 +477,10 @@ private struct Checking {
         if function == .has {
             guard case .name(let fieldName) = arguments[0].kind, let field = scope.fields[fieldName] else {
                 if case .name(let other) = arguments[0].kind, ContextName(rawValue: other) == nil,
-                    !scope.namesWithErrors.contains(other)
+                    !scope.fieldsWithErrors.contains(other)
                 {
                     _ = resolve(other, arguments[0])
-                } else if case .name(let other) = arguments[0].kind, scope.namesWithErrors.contains(other) {
+                } else if case .name(let other) = arguments[0].kind, scope.fieldsWithErrors.contains(other) {
                     return unknown(node)
                 } else {
                     report(.typeMismatch, "has() takes the name of a field, such as has(amount)", arguments[0])

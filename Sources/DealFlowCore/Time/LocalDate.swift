@@ -91,6 +91,22 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Why `YYYY-MM-DD`-shaped text is not a date: `February 2026 has 28 days, not 30`.
+    public static func problem(with text: String) -> String {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
+            return "write dates as YYYY-MM-DD"
+        }
+        guard (1...12).contains(month) else { return "there is no month \(month)" }
+        guard (1...9999).contains(year) else { return "years run from 1 to 9999" }
+        return "\(monthNames[month - 1]) \(year) has \(daysInMonth(year: year, month: month)) days, not \(day)"
+    }
+
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
+
     static func digits(_ scalars: ArraySlice<Unicode.Scalar>) -> Int? {
         var value = 0
         for scalar in scalars {

@@ -65,4 +65,11 @@ public struct ResolvedDealFields: Hashable, Sendable {
     public var currency: String?
     /// The expected close date field.
     public var closeDate: String?
+
+    /// Creates a resolved mapping.
+    public init(amount: String? = nil, currency: String? = nil, closeDate: String? = nil) {
+        self.amount = amount
+        self.currency = currency
+        self.closeDate = closeDate
+    }
 }

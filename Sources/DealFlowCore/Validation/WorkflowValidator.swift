@@ -59,6 +59,7 @@ private struct Validation {
     var dealFields = ResolvedDealFields()
     let stageNames: [String]
     let transitionNames: [String]
+    var graphIsIncomplete: Bool
 
     init(workflow: Workflow) {
         self.workflow = workflow
@@ -66,6 +67,7 @@ private struct Validation {
         checker = TypeChecker(scope: scope)
         stageNames = workflow.stages.map(\.name)
         transitionNames = workflow.transitions.map(\.name)
+        graphIsIncomplete = !workflow.declarationsWithErrors.transitions.isEmpty
     }
 
     mutating func report(
@@ -131,7 +133,14 @@ private struct Validation {
         what: String
     ) -> Bool {
         if known.contains(name.value) { return true }
-        if workflow.namesWithErrors.contains(name.value) { return false }
+        let broken: Set<String>
+        switch code {
+        case .unknownField: broken = workflow.declarationsWithErrors.fields
+        case .unknownStage: broken = workflow.declarationsWithErrors.stages
+        case .unknownTransition: broken = workflow.declarationsWithErrors.transitions
+        default: broken = []
+        }
+        if broken.contains(name.value) { return false }
         let suggestion = SpellingSuggestion.closest(to: name.value, among: known)
         report(code, "unknown \(what) '\(name.value)'" + SpellingSuggestion.phrase(suggestion), at: name.location)
         return false
@@ -222,7 +231,7 @@ private struct Validation {
         for (explicit, key, defaultName, accepts, expected) in roles {
             if let explicit {
                 guard let field = workflow.fields.first(where: { $0.name == explicit.value }) else {
-                    if !workflow.namesWithErrors.contains(explicit.value) {
+                    if !workflow.declarationsWithErrors.fields.contains(explicit.value) {
                         let suggestion = SpellingSuggestion.closest(to: explicit.value, among: scope.fieldNames)
                         report(
                             .invalidDealField,
@@ -273,7 +282,9 @@ private struct Validation {
                     .invalidProbability, "probability must be a percentage from 0 to 100, not \(probability.value)",
                     at: probability.location)
             }
-            if stage.probability == nil, stage.outcome == nil, dealFields.amount != nil {
+            if stage.probability == nil, stage.outcome == nil, dealFields.amount != nil,
+                !workflow.declarationsWithErrors.stages.contains(stage.name)
+            {
                 report(
                     .missingProbability,
                     "stage '\(stage.name)' has no probability; the weighted forecast counts its deals at 0%",
@@ -288,7 +299,9 @@ private struct Validation {
         }
         if let firstInitial {
             initialStage = firstInitial.name
-        } else if !workflow.stages.isEmpty || !workflow.namesWithErrors.isEmpty {
+        } else if !workflow.declarationsWithErrors.stages.isEmpty {
+            // A stage's `initial:` could not be read; that error already says what to fix.
+        } else if !workflow.stages.isEmpty {
             let location = workflow.stages.first?.location ?? workflow.id.location
             report(
                 .missingInitialStage, "no stage is marked 'initial: true'; deals would have nowhere to start",
@@ -415,7 +428,7 @@ private struct Validation {
             let known = scope.fieldNames + TitleTemplate.builtinNames
             var allKnown = true
             for placeholder in template.placeholders where !known.contains(placeholder.name) {
-                if workflow.namesWithErrors.contains(placeholder.name) { continue }
+                if workflow.declarationsWithErrors.fields.contains(placeholder.name) { continue }
                 allKnown = false
                 let suggestion = SpellingSuggestion.closest(to: placeholder.name, among: known)
                 report(
@@ -457,12 +470,14 @@ private struct Validation {
                     at: transition.location)
             }
             if case .stages(let sources) = transition.from {
-                for source in sources {
-                    _ = checkReference(source, among: stageNames, code: .unknownStage, what: "stage")
+                for source in sources where !checkReference(source, among: stageNames, code: .unknownStage, what: "stage") {
+                    graphIsIncomplete = true
                 }
                 reportDuplicates(sources, what: "stage")
             }
-            _ = checkReference(transition.to, among: stageNames, code: .unknownStage, what: "stage")
+            if !checkReference(transition.to, among: stageNames, code: .unknownStage, what: "stage") {
+                graphIsIncomplete = true
+            }
             if let roles = transition.roles {
                 if let declared = workflow.roles?.map(\.value) {
                     for role in roles {
@@ -486,8 +501,10 @@ private struct Validation {
 
     // MARK: - The graph
 
+    /// Warns about stages that cannot be reached or left. Skipped when a transition could not be read
+    /// or leads to an unknown stage: the graph is then incomplete and the warnings would mislead.
     private mutating func checkGraph() {
-        guard let initialStage else { return }
+        guard let initialStage, !graphIsIncomplete else { return }
         var reachable: Set<String> = [initialStage]
         var frontier = [initialStage]
         while let stage = frontier.popLast() {
