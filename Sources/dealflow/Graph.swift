@@ -20,16 +20,10 @@ extension DealFlowCommand {
         @Argument(help: "The workflow file to draw (YAML).")
         var file: String
 
-        @Option(help: "The diagram language: \(WorkflowDiagram.Format.allCases.map(\.rawValue).joined(separator: " or ")).")
+        @Option(help: "The diagram language.")
         var format: WorkflowDiagram.Format = .mermaid
 
         @OptionGroup var global: GlobalOptions
-
-        struct DiagramJSON: Encodable {
-            var workflow: String
-            var format: String
-            var diagram: String
-        }
 
         func run() throws {
             let loaded: LoadedWorkflow
@@ -37,7 +31,7 @@ extension DealFlowCommand {
                 loaded = try WorkflowLoader.load(path: file)
             } catch {
                 if global.json {
-                    Output.print(Output.json(["error": "unreadable-file", "message": error.description]))
+                    Output.print(Output.jsonError("unreadable-file", error.description).rendered())
                 } else {
                     Output.error("error: \(error.description)\n")
                 }
@@ -45,7 +39,7 @@ extension DealFlowCommand {
             }
             guard let validated = loaded.validated else {
                 if global.json {
-                    Output.print(Output.json(loaded.diagnostics.map(DiagnosticJSON.init)))
+                    Output.print(JSON.array(loaded.diagnostics.map(\.json)).rendered())
                 } else {
                     Output.error(DiagnosticRenderer(sources: [loaded.file: loaded.source]).render(loaded.diagnostics))
                     Output.error("error: '\(file)' is not a valid workflow; fix the errors above to draw it\n")
@@ -54,7 +48,10 @@ extension DealFlowCommand {
             }
             let diagram = WorkflowDiagram.render(validated.definition, format: format)
             if global.json {
-                Output.print(Output.json(DiagramJSON(workflow: validated.id, format: format.rawValue, diagram: diagram)))
+                let document = JSON.object([
+                    ("workflow", .string(validated.id)), ("format", .string(format.rawValue)), ("diagram", .string(diagram)),
+                ])
+                Output.print(document.rendered())
             } else {
                 Output.print(diagram)
             }

@@ -1,7 +1,7 @@
 import DealFlowCore
 import Foundation
 
-/// Writing to standard output and standard error, and JSON encoding, in one place.
+/// Writing to standard output and standard error in one place.
 enum Output {
     static func print(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -11,59 +11,43 @@ enum Output {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// Encodes a value as pretty-printed JSON with keys in declaration order, followed by a newline.
-    static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
-            return "{\"error\": \"internal\", \"message\": \"could not encode the output as JSON\"}\n"
-        }
-        return text + "\n"
+    /// `{"error": KIND, "message": TEXT}`, the shape of every error printed with `--json`.
+    static func jsonError(_ kind: String, _ message: String) -> JSON {
+        .object([("error", .string(kind)), ("message", .string(message))])
     }
 }
 
-/// A diagnostic as `--json` prints it.
-struct DiagnosticJSON: Encodable {
-    struct Note: Encodable {
-        var file: String?
-        var line: Int?
-        var column: Int?
-        var message: String
+extension Diagnostic {
+    /// `{"file", "line", "column", "severity", "code", "message", "notes"}`; each note has its own
+    /// `file`, `line` and `column` (null when it points nowhere) and `message`.
+    var json: JSON {
+        .object([
+            ("file", .string(location.file)),
+            ("line", .int(location.line)),
+            ("column", .int(location.column)),
+            ("severity", .string(severity.rawValue)),
+            ("code", .string(code.rawValue)),
+            ("message", .string(message)),
+            (
+                "notes",
+                .array(
+                    notes.map { note in
+                        .object([
+                            ("file", note.location.map { .string($0.file) } ?? .null),
+                            ("line", note.location.map { .int($0.line) } ?? .null),
+                            ("column", note.location.map { .int($0.column) } ?? .null),
+                            ("message", .string(note.message)),
+                        ])
+                    })
+            ),
+        ])
     }
 
-    var file: String
-    var line: Int
-    var column: Int
-    var severity: String
-    var code: String
-    var message: String
-    var notes: [Note]
-
-    init(_ diagnostic: Diagnostic) {
-        file = diagnostic.location.file
-        line = diagnostic.location.line
-        column = diagnostic.location.column
-        severity = diagnostic.severity.rawValue
-        code = diagnostic.code.rawValue
-        message = diagnostic.message
-        notes = diagnostic.notes.map {
-            Note(file: $0.location?.file, line: $0.location?.line, column: $0.location?.column, message: $0.message)
-        }
+    /// A file that could not be read, reported in the same shape as a diagnostic (line and column 0).
+    static func unreadableFileJSON(path: String, message: String) -> JSON {
+        .object([
+            ("file", .string(path)), ("line", .int(0)), ("column", .int(0)), ("severity", .string("error")),
+            ("code", .string("unreadable-file")), ("message", .string(message)), ("notes", .array([])),
+        ])
     }
-
-    init(unreadable error: WorkflowFileErrorDescription) {
-        file = error.path
-        line = 0
-        column = 0
-        severity = "error"
-        code = "unreadable-file"
-        message = error.description
-        notes = []
-    }
-}
-
-/// What the CLI needs to know of a file it could not read.
-struct WorkflowFileErrorDescription {
-    var path: String
-    var description: String
 }

@@ -22,7 +22,7 @@ extension DealFlowCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            var diagnostics: [DiagnosticJSON] = []
+            var diagnostics: [JSON] = []
             var text = ""
             var errorCount = 0
             var warningCount = 0
@@ -34,7 +34,7 @@ extension DealFlowCommand {
                 } catch {
                     failedFiles += 1
                     errorCount += 1
-                    diagnostics.append(DiagnosticJSON(unreadable: WorkflowFileErrorDescription(path: path, description: error.description)))
+                    diagnostics.append(Diagnostic.unreadableFileJSON(path: path, message: error.description))
                     text += "\(path): error: \(error.description) [unreadable-file]\n"
                     continue
                 }
@@ -43,7 +43,7 @@ extension DealFlowCommand {
                 errorCount += errors
                 warningCount += warnings
                 if errors > 0 || (strict && warnings > 0) { failedFiles += 1 }
-                diagnostics += loaded.diagnostics.map(DiagnosticJSON.init)
+                diagnostics += loaded.diagnostics.map(\.json)
                 text += DiagnosticRenderer(sources: [loaded.file: loaded.source]).render(loaded.diagnostics)
                 if let validated = loaded.validated {
                     let definition = validated.definition
@@ -54,7 +54,7 @@ extension DealFlowCommand {
                 }
             }
             if global.json {
-                Output.print(Output.json(diagnostics))
+                Output.print(JSON.array(diagnostics).rendered())
             } else {
                 if files.count > 1 || errorCount > 0 {
                     text += "\(count(files.count, "file")) checked: \(count(errorCount, "error")), \(count(warningCount, "warning"))\n"

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+@Suite("dealflow validate")
+struct ValidateCommandTests {
+    @Test func acceptsTheExamples() throws {
+        let result = try CLI.run("validate", "workflows/b2b-sales.yaml", "workflows/customer-lifecycle.yaml", "workflows/service-requests.yaml")
+        #expect(result.status == 0)
+        #expect(
+            result.output == """
+                workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 9 stages, 12 transitions, 17 fields
+                workflows/customer-lifecycle.yaml: ok: workflow 'customer-lifecycle', 6 stages, 11 transitions, 11 fields
+                workflows/service-requests.yaml: ok: workflow 'service-requests', 7 stages, 9 transitions, 12 fields
+                3 files checked: 0 errors, 0 warnings
+
+                """)
+        #expect(result.errors.isEmpty)
+    }
+
+    @Test func printsEveryDiagnosticAndExitsOne() throws {
+        let result = try CLI.run("validate", "Tests/Fixtures/diagnostics/unknown-stage.yaml")
+        #expect(result.status == 1)
+        #expect(
+            result.output == """
+                Tests/Fixtures/diagnostics/unknown-stage.yaml:15:9: error: unknown stage 'wonn' (did you mean 'won'?) [unknown-stage]
+                    to: wonn
+                        ^~~~
+                1 file checked: 1 error, 0 warnings
+
+                """)
+    }
+
+    @Test func warningsPassUnlessStrict() throws {
+        let relaxed = try CLI.run("validate", "Tests/Fixtures/diagnostics/dead-end-stage.yaml")
+        #expect(relaxed.status == 0)
+        #expect(relaxed.output.contains("warning: stage 'waiting' has no way out"))
+        #expect(relaxed.output.hasSuffix("ok: workflow 'fixture', 4 stages, 3 transitions, 3 fields, 1 warning\n"))
+        let strict = try CLI.run("validate", "--strict", "Tests/Fixtures/diagnostics/dead-end-stage.yaml")
+        #expect(strict.status == 1)
+    }
+
+    @Test func printsJSON() throws {
+        let result = try CLI.run("validate", "--json", "Tests/Fixtures/diagnostics/multiple-initial-stages.yaml")
+        #expect(result.status == 1)
+        #expect(
+            result.output == """
+                [
+                  {
+                    "file": "Tests/Fixtures/diagnostics/multiple-initial-stages.yaml",
+                    "line": 11,
+                    "column": 26,
+                    "severity": "error",
+                    "code": "multiple-initial-stages",
+                    "message": "'lost' is marked initial, but 'open' already is; a workflow has exactly one initial stage",
+                    "notes": [
+                      {
+                        "file": "Tests/Fixtures/diagnostics/multiple-initial-stages.yaml",
+                        "line": 8,
+                        "column": 5,
+                        "message": "'open' is marked initial here"
+                      }
+                    ]
+                  }
+                ]
+
+                """)
+        let clean = try CLI.run("validate", "--json", "workflows/b2b-sales.yaml")
+        #expect(clean.status == 0)
+        #expect(clean.output == "[]\n")
+    }
+
+    @Test func reportsUnreadableFilesAndGoesOn() throws {
+        let result = try CLI.run("validate", "missing.yaml", "workflows", "workflows/b2b-sales.yaml")
+        #expect(result.status == 1)
+        #expect(
+            result.output == """
+                missing.yaml: error: cannot read 'missing.yaml': no such file [unreadable-file]
+                workflows: error: cannot read 'workflows': it is a directory [unreadable-file]
+                workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 9 stages, 12 transitions, 17 fields
+                3 files checked: 2 errors, 0 warnings
+
+                """)
+    }
+
+    @Test func refusesBinaryFiles() throws {
+        let path = try CLI.temporaryFile("")
+        try Data([0x77, 0x6f, 0xff, 0xfe, 0x00]).write(to: URL(fileURLWithPath: path))
+        let result = try CLI.run("validate", path)
+        #expect(result.status == 1)
+        #expect(result.output.contains("cannot read '\(path)': it is not UTF-8 text [unreadable-file]"))
+    }
+
+    @Test func usageErrorsExitSixtyFour() throws {
+        let missing = try CLI.run("validate")
+        #expect(missing.status == 64)
+        #expect(missing.errors.contains("Error: Missing expected argument '<files> ...'"))
+        let unknown = try CLI.run("validate", "--bogus", "x.yaml")
+        #expect(unknown.status == 64)
+        #expect(unknown.errors.contains("Error: Unknown option '--bogus'"))
+        let command = try CLI.run("frobnicate")
+        #expect(command.status == 64)
+    }
+}
