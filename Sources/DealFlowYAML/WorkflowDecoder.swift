@@ -23,7 +23,8 @@ public enum WorkflowDecoder {
     static let fieldKeys = ["type", "required", "default", "min", "max", "values"]
     static let dealKeys = ["amount", "currency", "close_date"]
     static let stageKeys = [
-        "initial", "probability", "forecast", "guidance", "requires", "rot_after", "outcome", "on_enter", "on_exit", "timers",
+        "initial", "probability", "forecast", "guidance", "requires", "rot_after", "outcome", "on_enter", "on_exit",
+        "timers",
     ]
     static let transitionKeys = ["from", "to", "roles", "guard", "requires", "actions", "description"]
     static let guardKeys = ["expr", "message"]
@@ -38,7 +39,8 @@ public enum WorkflowDecoder {
     public static let allKeys: [String] = Array(
         Set(
             workflowKeys + calendarKeys + fieldKeys + dealKeys + stageKeys + transitionKeys + guardKeys + actionKeys
-                + taskKeys + escalateKeys + notifyKeys + timerKeys)
+                + taskKeys + escalateKeys + notifyKeys + timerKeys
+        )
     ).sorted()
 }
 
@@ -51,7 +53,12 @@ private struct Decoding {
         self.file = file
     }
 
-    mutating func report(_ code: DiagnosticCode, _ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
+    mutating func report(
+        _ code: DiagnosticCode,
+        _ message: String,
+        at location: SourceLocation,
+        notes: [Diagnostic.Note] = []
+    ) {
         diagnostics.append(Diagnostic(code, message, at: location, notes: notes))
     }
 
@@ -59,9 +66,17 @@ private struct Decoding {
 
     /// The entries of a mapping, reporting keys not in `allowed` (with a suggestion). `nil` when the
     /// node is not a mapping.
-    mutating func entries(_ node: YAMLNode, allowed: [String]?, of what: String) -> [(key: Located<String>, value: YAMLNode)]? {
+    mutating func entries(
+        _ node: YAMLNode,
+        allowed: [String]?,
+        of what: String
+    ) -> [(key: Located<String>, value: YAMLNode)]? {
         guard case .mapping(let pairs) = node.content else {
-            report(.invalidValue, "\(what) must be a mapping of keys and values, but it is \(node.kindDescription)", at: node.location)
+            report(
+                .invalidValue,
+                "\(what) must be a mapping of keys and values, but it is \(node.kindDescription)",
+                at: node.location
+            )
             return nil
         }
         var result: [(key: Located<String>, value: YAMLNode)] = []
@@ -70,8 +85,12 @@ private struct Decoding {
             if let allowed, !allowed.contains(key.value) {
                 let suggestion = SpellingSuggestion.closest(to: key.value, among: allowed)
                 report(
-                    .unknownKey, "unknown key '\(key.value)' in \(what)" + SpellingSuggestion.phrase(suggestion), at: key.location,
-                    notes: suggestion == nil ? [Diagnostic.Note("the keys of \(what) are " + allowed.joined(separator: ", "))] : [])
+                    .unknownKey,
+                    "unknown key '\(key.value)' in \(what)" + SpellingSuggestion.phrase(suggestion),
+                    at: key.location,
+                    notes: suggestion == nil
+                        ? [Diagnostic.Note("the keys of \(what) are " + allowed.joined(separator: ", "))] : []
+                )
                 continue
             }
             result.append((key, pair.value))
@@ -94,7 +113,11 @@ private struct Decoding {
         case .scalar where allowsSingle && !node.isNull: return [node]
         default:
             if node.isNull { return [] }
-            report(.invalidValue, "\(what) must be a list, such as [a, b], but it is \(node.kindDescription)", at: node.location)
+            report(
+                .invalidValue,
+                "\(what) must be a list, such as [a, b], but it is \(node.kindDescription)",
+                at: node.location
+            )
             return nil
         }
     }
@@ -102,7 +125,11 @@ private struct Decoding {
     /// A scalar's text; reports a collection or a missing value.
     mutating func text(_ node: YAMLNode, _ what: String) -> Located<String>? {
         guard let text = node.scalarText else {
-            report(.invalidValue, "\(what) must be a single value, but it is \(node.kindDescription)", at: node.location)
+            report(
+                .invalidValue,
+                "\(what) must be a single value, but it is \(node.kindDescription)",
+                at: node.location
+            )
             return nil
         }
         if node.isNull, !node.isQuotedScalar, text.isEmpty || text == "~" {
@@ -137,10 +164,13 @@ private struct Decoding {
             report(
                 .invalidValue,
                 "\(what) is written '\(text.value)' with a leading zero (YAML 1.1 would read it as octal); write \(Int(text.value) ?? 0)",
-                at: text.location)
+                at: text.location
+            )
             return nil
         }
-        guard !digits.isEmpty, digits.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }), let value = Int(text.value) else {
+        guard !digits.isEmpty, digits.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }),
+            let value = Int(text.value)
+        else {
             report(.invalidValue, "\(what) must be a whole number, not '\(text.value)'", at: text.location)
             return nil
         }
@@ -151,7 +181,11 @@ private struct Decoding {
         guard let text = text(node, what) else { return nil }
         guard let value = DecimalFormat.parse(text.value) else {
             let hint = text.value.hasSuffix("%") ? "; write the number without '%'" : ""
-            report(.invalidValue, "\(what) must be a number such as 10 or 12.5, not '\(text.value)'\(hint)", at: text.location)
+            report(
+                .invalidValue,
+                "\(what) must be a number such as 10 or 12.5, not '\(text.value)'\(hint)",
+                at: text.location
+            )
             return nil
         }
         return Located(value, at: text.location)
@@ -195,8 +229,10 @@ private struct Decoding {
             let suggestion = SpellingSuggestion.closest(to: text.value, among: options)
             report(
                 .invalidValue,
-                "\(what) must be one of \(options.joined(separator: ", ")), not '\(text.value)'" + SpellingSuggestion.phrase(suggestion),
-                at: text.location)
+                "\(what) must be one of \(options.joined(separator: ", ")), not '\(text.value)'"
+                    + SpellingSuggestion.phrase(suggestion),
+                at: text.location
+            )
             return nil
         }
         return Located(value, at: text.location)
@@ -239,14 +275,16 @@ private struct Decoding {
         if let zone = Decoding.ianaZone(name.value) { return Located(zone, at: name.location) }
         let candidates = TimeZone.knownTimeZoneIdentifiers.filter { $0.contains("/") } + ["UTC"]
         let suggestion = SpellingSuggestion.closest(to: name.value, among: candidates)
-        let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? "; write a name such as America/New_York or Europe/Madrid"
+        let hint =
+            suggestion.map { " (did you mean '\($0)'?)" } ?? "; write a name such as America/New_York or Europe/Madrid"
         let abbreviation = !name.value.contains("/") && name.value != "UTC"
         report(
             .invalidTimeZone,
             abbreviation
                 ? "'\(name.value)' is not an IANA time zone name\(hint); abbreviations such as EST are ambiguous and ignore DST"
                 : "'\(name.value)' is not an IANA time zone name\(hint)",
-            at: name.location)
+            at: name.location
+        )
         return nil
     }
 
@@ -268,12 +306,15 @@ private struct Decoding {
             for day in days {
                 guard let weekday = Weekday(rawValue: day.value) else {
                     let prefix = String(day.value.lowercased().prefix(3))
-                    let suggestion = Weekday(rawValue: prefix)?.rawValue
+                    let suggestion =
+                        Weekday(rawValue: prefix)?.rawValue
                         ?? SpellingSuggestion.closest(to: day.value, among: Weekday.allCases.map(\.rawValue))
                     report(
                         .invalidCalendar,
-                        "'\(day.value)' is not a weekday; write mon, tue, wed, thu, fri, sat or sun" + SpellingSuggestion.phrase(suggestion),
-                        at: day.location)
+                        "'\(day.value)' is not a weekday; write mon, tue, wed, thu, fri, sat or sun"
+                            + SpellingSuggestion.phrase(suggestion),
+                        at: day.location
+                    )
                     continue
                 }
                 if !workdays.insert(weekday).inserted {
@@ -281,7 +322,11 @@ private struct Decoding {
                 }
             }
             if days.isEmpty {
-                report(.invalidCalendar, "workdays is empty; business days and hours need at least one workday", at: node.location)
+                report(
+                    .invalidCalendar,
+                    "workdays is empty; business days and hours need at least one workday",
+                    at: node.location
+                )
             } else if !workdays.isEmpty {
                 calendar.workdays = workdays
             }
@@ -296,13 +341,17 @@ private struct Decoding {
                     calendar.closing = closing
                 } else {
                     report(
-                        .invalidCalendar, "hours must close after they open, but '\(text.value)' ends at or before it starts",
-                        at: text.location)
+                        .invalidCalendar,
+                        "hours must close after they open, but '\(text.value)' ends at or before it starts",
+                        at: text.location
+                    )
                 }
             } else {
                 report(
-                    .invalidCalendar, "hours must be written \"HH:MM-HH:MM\", such as \"09:00-18:00\", not '\(text.value)'",
-                    at: text.location)
+                    .invalidCalendar,
+                    "hours must be written \"HH:MM-HH:MM\", such as \"09:00-18:00\", not '\(text.value)'",
+                    at: text.location
+                )
             }
         }
         if let node = value(entries, "holidays"), let items = list(node, of: "holidays") {
@@ -311,8 +360,11 @@ private struct Decoding {
                 guard let date = date(item, "a holiday") else { continue }
                 if let first = seen[date.value] {
                     report(
-                        .duplicateEntry, "the holiday \(date.value) is listed twice", at: date.location,
-                        notes: [Diagnostic.Note("first listed here", at: first)])
+                        .duplicateEntry,
+                        "the holiday \(date.value) is listed twice",
+                        at: date.location,
+                        notes: [Diagnostic.Note("first listed here", at: first)]
+                    )
                 }
                 seen[date.value] = date.location
                 calendar.holidays.insert(date.value)
@@ -337,9 +389,15 @@ private struct Decoding {
     }
 
     mutating func field(_ name: Located<String>, _ node: YAMLNode) -> FieldDefinition? {
-        guard let entries = entries(node, allowed: WorkflowDecoder.fieldKeys, of: "field '\(name.value)'") else { return nil }
+        guard let entries = entries(node, allowed: WorkflowDecoder.fieldKeys, of: "field '\(name.value)'") else {
+            return nil
+        }
         guard let typeNode = value(entries, "type") else {
-            report(.missingKey, "field '\(name.value)' has no 'type'; use one of \(FieldType.names.joined(separator: ", "))", at: name.location)
+            report(
+                .missingKey,
+                "field '\(name.value)' has no 'type'; use one of \(FieldType.names.joined(separator: ", "))",
+                at: name.location
+            )
             return nil
         }
         guard let typeName = text(typeNode, "type") else { return nil }
@@ -354,21 +412,29 @@ private struct Decoding {
         case "datetime": type = .datetime
         case "enum": type = .enumeration([])
         default:
-            let aliases = ["float": "decimal", "double": "decimal", "number": "decimal", "money": "decimal", "integer": "int",
-                           "boolean": "bool", "str": "string", "timestamp": "datetime"]
-            let suggestion = aliases[typeName.value] ?? SpellingSuggestion.closest(to: typeName.value, among: FieldType.names)
+            let aliases = [
+                "float": "decimal", "double": "decimal", "number": "decimal", "money": "decimal", "integer": "int",
+                "boolean": "bool", "str": "string", "timestamp": "datetime",
+            ]
+            let suggestion =
+                aliases[typeName.value] ?? SpellingSuggestion.closest(to: typeName.value, among: FieldType.names)
             report(
                 .invalidValue,
                 "unknown field type '\(typeName.value)'" + SpellingSuggestion.phrase(suggestion)
                     + "; the types are \(FieldType.names.joined(separator: ", "))",
-                at: typeName.location)
+                at: typeName.location
+            )
             return nil
         }
         if let valuesNode = value(entries, "values") {
             if case .enumeration = type {
                 type = .enumeration(names(valuesNode, "values", allowsSingle: false).map(\.value))
             } else {
-                report(.invalidField, "'values' applies to enum fields; '\(name.value)' is \(type.name)", at: valuesNode.location)
+                report(
+                    .invalidField,
+                    "'values' applies to enum fields; '\(name.value)' is \(type.name)",
+                    at: valuesNode.location
+                )
             }
         } else if case .enumeration = type {
             report(.missingKey, "the enum field '\(name.value)' has no 'values'", at: typeName.location)
@@ -377,7 +443,9 @@ private struct Decoding {
         if let node = value(entries, "required") { field.isRequired = bool(node, "required") ?? false }
         if let node = value(entries, "min") { field.minimum = decimal(node, "min") }
         if let node = value(entries, "max") { field.maximum = decimal(node, "max") }
-        if let node = value(entries, "default") { field.defaultValue = defaultValue(node, type: type, field: name.value) }
+        if let node = value(entries, "default") {
+            field.defaultValue = defaultValue(node, type: type, field: name.value)
+        }
         return field
     }
 
@@ -389,7 +457,8 @@ private struct Decoding {
                 report(
                     .invalidValue,
                     "\(what) is written '\(node.scalarText ?? "")', which reads as no value; leave 'default' out, or quote it (\"null\") to mean the text",
-                    at: node.location)
+                    at: node.location
+                )
                 return nil
             }
             return text(node, what).map { Located(.string($0.value), at: $0.location) }
@@ -405,7 +474,8 @@ private struct Decoding {
                 report(
                     .invalidDate,
                     "\(what) must be an ISO 8601 datetime with a zone, such as 2026-01-05T10:00:00Z, not '\(text.value)'",
-                    at: text.location)
+                    at: text.location
+                )
                 return nil
             }
             return Located(.datetime(instant), at: text.location)
@@ -413,7 +483,9 @@ private struct Decoding {
     }
 
     mutating func dealFields(_ node: YAMLNode) -> DealFieldMapping {
-        guard let entries = entries(node, allowed: WorkflowDecoder.dealKeys, of: "deal") else { return DealFieldMapping() }
+        guard let entries = entries(node, allowed: WorkflowDecoder.dealKeys, of: "deal") else {
+            return DealFieldMapping()
+        }
         var mapping = DealFieldMapping()
         if let node = value(entries, "amount") { mapping.amount = text(node, "deal.amount") }
         if let node = value(entries, "currency") { mapping.currency = text(node, "deal.currency") }
@@ -431,7 +503,9 @@ private struct Decoding {
     mutating func stage(_ name: Located<String>, _ node: YAMLNode) -> Stage {
         var stage = Stage(name: name.value, location: name.location)
         if node.isNull { return stage }
-        guard let entries = entries(node, allowed: WorkflowDecoder.stageKeys, of: "stage '\(name.value)'") else { return stage }
+        guard let entries = entries(node, allowed: WorkflowDecoder.stageKeys, of: "stage '\(name.value)'") else {
+            return stage
+        }
         let what = "stage '\(name.value)'"
         if let node = value(entries, "initial") {
             switch bool(node, "initial") {
@@ -470,14 +544,26 @@ private struct Decoding {
             schedule = duration(after, "after").map { .after($0) }
         case (nil, let at?):
             if at.scalarText == nil || at.isNull {
-                report(.invalidValue, "'at' must be a date or datetime expression, such as contract_end - 30 days", at: at.location)
+                report(
+                    .invalidValue,
+                    "'at' must be a date or datetime expression, such as contract_end - 30 days",
+                    at: at.location
+                )
             } else {
                 schedule = .at(at.expressionSource)
             }
         case (.some, .some):
-            report(.invalidValue, "\(what) has both 'after' and 'at'; give one of them", at: keyLocation(entries, "at") ?? node.location)
+            report(
+                .invalidValue,
+                "\(what) has both 'after' and 'at'; give one of them",
+                at: keyLocation(entries, "at") ?? node.location
+            )
         case (nil, nil):
-            report(.missingKey, "\(what) needs 'after' (a duration after entering the stage) or 'at' (a date expression)", at: node.location)
+            report(
+                .missingKey,
+                "\(what) needs 'after' (a duration after entering the stage) or 'at' (a date expression)",
+                at: node.location
+            )
         }
         let every = value(entries, "every").flatMap { duration($0, "every") }
         if let every, every.value.amount == 0 {
@@ -490,7 +576,11 @@ private struct Decoding {
         case (nil, let task?):
             effect = self.task(task, in: "the task of \(what)", keys: WorkflowDecoder.timerTaskKeys).map { .task($0) }
         case (.some, .some):
-            report(.invalidValue, "\(what) has both 'fire' and 'task'; a timer does one thing", at: keyLocation(entries, "task") ?? node.location)
+            report(
+                .invalidValue,
+                "\(what) has both 'fire' and 'task'; a timer does one thing",
+                at: keyLocation(entries, "task") ?? node.location
+            )
         case (nil, nil):
             report(.missingKey, "\(what) needs 'fire: <transition>' or 'task: {...}'", at: node.location)
         }
@@ -512,7 +602,8 @@ private struct Decoding {
                     report(
                         .invalidValue,
                         "an action has exactly one of set, task or notify, but this one has \(entries.map(\.key.value).joined(separator: " and ")); write them as separate list items",
-                        at: entries[1].key.location)
+                        at: entries[1].key.location
+                    )
                 }
                 continue
             }
@@ -521,11 +612,19 @@ private struct Decoding {
                 guard let assignments = self.entries(value, allowed: nil, of: "set") else { continue }
                 for (field, valueNode) in assignments {
                     guard valueNode.scalarText != nil else {
-                        report(.invalidValue, "the value of '\(field.value)' must be a single value or expression, but it is \(valueNode.kindDescription)", at: valueNode.location)
+                        report(
+                            .invalidValue,
+                            "the value of '\(field.value)' must be a single value or expression, but it is \(valueNode.kindDescription)",
+                            at: valueNode.location
+                        )
                         continue
                     }
                     if valueNode.isNull, !valueNode.isQuotedScalar, (valueNode.scalarText ?? "").isEmpty {
-                        report(.invalidValue, "'\(field.value)' has no value; write null to clear it", at: field.location)
+                        report(
+                            .invalidValue,
+                            "'\(field.value)' has no value; write null to clear it",
+                            at: field.location
+                        )
                         continue
                     }
                     let setValue: SetAction.Value =
@@ -538,7 +637,9 @@ private struct Decoding {
                 if let task = task(value, in: "a task", keys: WorkflowDecoder.taskKeys) { result.append(.task(task)) }
             default:
                 if let scalar = value.scalarText, !value.isNull {
-                    result.append(.notify(NotifyAction(event: Located(scalar, at: value.location), location: key.location)))
+                    result.append(
+                        .notify(NotifyAction(event: Located(scalar, at: value.location), location: key.location))
+                    )
                 } else if let entries = self.entries(value, allowed: WorkflowDecoder.notifyKeys, of: "notify") {
                     guard let eventNode = self.value(entries, "event") else {
                         report(.missingKey, "notify needs 'event', the name of the event to emit", at: value.location)
@@ -555,17 +656,26 @@ private struct Decoding {
 
     mutating func task(_ node: YAMLNode, in what: String, keys: [String]) -> TaskTemplate? {
         guard case .mapping(let pairs) = node.content else {
-            report(.invalidValue, "\(what) must be a mapping such as {title: ..., assignee: owner}, but it is \(node.kindDescription)", at: node.location)
+            report(
+                .invalidValue,
+                "\(what) must be a mapping such as {title: ..., assignee: owner}, but it is \(node.kindDescription)",
+                at: node.location
+            )
             return nil
         }
         if keys == WorkflowDecoder.timerTaskKeys, let due = pairs.first(where: { $0.key.scalarText == "due" }) {
             report(
-                .unknownKey, "a timer's task has no 'due': it is due at the timer's instant ('after' or 'at')",
-                at: due.key.location)
+                .unknownKey,
+                "a timer's task has no 'due': it is due at the timer's instant ('after' or 'at')",
+                at: due.key.location
+            )
         }
         let filtered = YAMLNode(
             content: .mapping(pairs.filter { !($0.key.scalarText == "due" && keys == WorkflowDecoder.timerTaskKeys) }),
-            location: node.location, isSingleLine: node.isSingleLine, tag: node.tag)
+            location: node.location,
+            isSingleLine: node.isSingleLine,
+            tag: node.tag
+        )
         guard let entries = entries(filtered, allowed: keys, of: what) else { return nil }
         guard let titleNode = value(entries, "title") else {
             report(.missingKey, "\(what) needs a 'title'", at: node.location)
@@ -578,11 +688,17 @@ private struct Decoding {
         if let node = value(entries, "due") { task.due = duration(node, "due") }
         if let node = value(entries, "kind") { task.kind = choice(node, "kind", TaskKind.self) }
         if let node = value(entries, "keep") { task.keep = bool(node, "keep") ?? false }
-        if let node = value(entries, "escalate"), let escalate = self.entries(node, allowed: WorkflowDecoder.escalateKeys, of: "escalate") {
+        if let node = value(entries, "escalate"),
+            let escalate = self.entries(node, allowed: WorkflowDecoder.escalateKeys, of: "escalate")
+        {
             let after = value(escalate, "after").flatMap { duration($0, "escalate.after") }
             let to = value(escalate, "to").flatMap { text($0, "escalate.to") }
-            if value(escalate, "after") == nil { report(.missingKey, "escalate needs 'after', how long past due", at: node.location) }
-            if value(escalate, "to") == nil { report(.missingKey, "escalate needs 'to', a role or a user", at: node.location) }
+            if value(escalate, "after") == nil {
+                report(.missingKey, "escalate needs 'after', how long past due", at: node.location)
+            }
+            if value(escalate, "to") == nil {
+                report(.missingKey, "escalate needs 'to', a role or a user", at: node.location)
+            }
             if let after, let to { task.escalation = Escalation(after: after, to: to) }
         }
         return task
@@ -613,7 +729,11 @@ private struct Decoding {
             } else {
                 let stages = names(fromNode, "from")
                 if stages.contains(where: { $0.value == "*" }) {
-                    report(.invalidValue, "'*' means every stage and cannot be listed with others; write from: \"*\"", at: fromNode.location)
+                    report(
+                        .invalidValue,
+                        "'*' means every stage and cannot be listed with others; write from: \"*\"",
+                        at: fromNode.location
+                    )
                 }
                 if !stages.isEmpty { source = .stages(stages) }
             }
@@ -627,7 +747,11 @@ private struct Decoding {
             report(.missingKey, "\(what) has no 'to': name the stage it leads to", at: name.location)
         }
         var transition = Transition(
-            name: name.value, location: name.location, from: source ?? .stages([]), to: target ?? Located("", at: name.location))
+            name: name.value,
+            location: name.location,
+            from: source ?? .stages([]),
+            to: target ?? Located("", at: name.location)
+        )
         if let node = value(entries, "roles") { transition.roles = names(node, "roles") }
         if let node = value(entries, "guard") { transition.guards = guards(node) }
         if let node = value(entries, "requires") { transition.requires = names(node, "requires") }

@@ -30,7 +30,13 @@ public enum WorkflowLoader {
     /// Loads a workflow from text; `file` names it in diagnostics.
     public static func load(source: String, file: String) -> LoadedWorkflow {
         let (root, yamlDiagnostics) = YAMLComposer.compose(source, file: file)
-        var loaded = LoadedWorkflow(file: file, source: source, definition: nil, validated: nil, diagnostics: yamlDiagnostics)
+        var loaded = LoadedWorkflow(
+            file: file,
+            source: source,
+            definition: nil,
+            validated: nil,
+            diagnostics: yamlDiagnostics
+        )
         // A syntax or policy error leaves a partial tree that cannot be trusted: report it alone.
         if yamlDiagnostics.contains(where: { [.yamlSyntax, .yamlAnchor, .yamlTag, .yamlLimit].contains($0.code) }) {
             return loaded
@@ -59,7 +65,9 @@ public enum WorkflowLoader {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
                 throw WorkflowFileError(
-                    path: path, reason: isDirectory.boolValue ? "it is a directory" : "it cannot be read")
+                    path: path,
+                    reason: isDirectory.boolValue ? "it is a directory" : "it cannot be read"
+                )
             }
             throw WorkflowFileError(path: path, reason: "no such file")
         }

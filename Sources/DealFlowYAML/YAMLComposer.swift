@@ -20,7 +20,8 @@ public enum YAMLComposer {
     public static let maximumDepth = 64
 
     private static let standardTags: Set<String> = Set(
-        ["str", "int", "float", "bool", "null", "map", "seq", "timestamp"].map { "tag:yaml.org,2002:" + $0 })
+        ["str", "int", "float", "bool", "null", "map", "seq", "timestamp"].map { "tag:yaml.org,2002:" + $0 }
+    )
 
     /// The composed document (`nil` when the file is empty or a fatal problem stopped it) and every
     /// problem found.
@@ -28,8 +29,10 @@ public enum YAMLComposer {
         let bytes = Array(text.utf8)
         guard bytes.count <= maximumFileSize else {
             let diagnostic = Diagnostic(
-                .yamlLimit, "the file is \(bytes.count) bytes; workflow files may be at most \(maximumFileSize) bytes",
-                at: SourceLocation(file: file, line: 1, column: 1))
+                .yamlLimit,
+                "the file is \(bytes.count) bytes; workflow files may be at most \(maximumFileSize) bytes",
+                at: SourceLocation(file: file, line: 1, column: 1)
+            )
             return (nil, [diagnostic])
         }
         var composer = Composer(file: file, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
@@ -42,8 +45,12 @@ private struct Composer {
     enum Frame {
         case sequence(start: SourceLocation, tag: String?, items: [YAMLNode])
         case mapping(
-            start: SourceLocation, tag: String?, pairs: [YAMLNode.Pair], pendingKey: YAMLNode?,
-            seen: [String: SourceLocation])
+            start: SourceLocation,
+            tag: String?,
+            pairs: [YAMLNode.Pair],
+            pendingKey: YAMLNode?,
+            seen: [String: SourceLocation]
+        )
     }
 
     let file: String
@@ -63,7 +70,12 @@ private struct Composer {
         SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1, length: length)
     }
 
-    mutating func fail(_ code: DiagnosticCode, _ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
+    mutating func fail(
+        _ code: DiagnosticCode,
+        _ message: String,
+        at location: SourceLocation,
+        notes: [Diagnostic.Note] = []
+    ) {
         diagnostics.append(Diagnostic(code, message, at: location, notes: notes))
         stopped = true
     }
@@ -71,7 +83,11 @@ private struct Composer {
     mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) != 0 else {
-            fail(.yamlSyntax, "the YAML parser could not start (out of memory)", at: SourceLocation(file: file, line: 1, column: 1))
+            fail(
+                .yamlSyntax,
+                "the YAML parser could not start (out of memory)",
+                at: SourceLocation(file: file, line: 1, column: 1)
+            )
             return
         }
         defer { yaml_parser_delete(&parser) }
@@ -107,13 +123,18 @@ private struct Composer {
         fail(.yamlSyntax, message, at: location(mark), notes: notes)
     }
 
-    mutating func checkAnchorAndTag(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?, mark: yaml_mark_t) -> String? {
+    mutating func checkAnchorAndTag(
+        anchor: UnsafeMutablePointer<yaml_char_t>?,
+        tag: UnsafeMutablePointer<yaml_char_t>?,
+        mark: yaml_mark_t
+    ) -> String? {
         if let anchor {
             let name = String(cString: anchor)
             fail(
                 .yamlAnchor,
                 "anchors and aliases are not allowed in workflow files (found the anchor '&\(name)'); write each value out",
-                at: location(mark, length: name.count + 1))
+                at: location(mark, length: name.count + 1)
+            )
             return nil
         }
         guard let tag else { return nil }
@@ -122,9 +143,18 @@ private struct Composer {
         let shown = name.hasPrefix("tag:yaml.org,2002:") ? "!!" + name.dropFirst("tag:yaml.org,2002:".count) : name
         var notes: [Diagnostic.Note] = []
         if name.hasPrefix("!"), !name.hasPrefix("!!") {
-            notes.append(Diagnostic.Note("'!' starts a tag in YAML; if this is an expression, quote it (\"\(shown)\") or write 'not'"))
+            notes.append(
+                Diagnostic.Note(
+                    "'!' starts a tag in YAML; if this is an expression, quote it (\"\(shown)\") or write 'not'"
+                )
+            )
         }
-        fail(.yamlTag, "the tag '\(shown)' is not allowed; workflow files use plain YAML values", at: location(mark), notes: notes)
+        fail(
+            .yamlTag,
+            "the tag '\(shown)' is not allowed; workflow files use plain YAML values",
+            at: location(mark),
+            notes: notes
+        )
         return nil
     }
 
@@ -134,22 +164,26 @@ private struct Composer {
             documents += 1
             if documents > 1 {
                 fail(
-                    .yamlSyntax, "a workflow file holds one YAML document, but a second one starts here",
-                    at: location(event.start_mark))
+                    .yamlSyntax,
+                    "a workflow file holds one YAML document, but a second one starts here",
+                    at: location(event.start_mark)
+                )
             }
         case YAML_ALIAS_EVENT:
             let name = event.data.alias.anchor.map { String(cString: $0) } ?? ""
             fail(
                 .yamlAnchor,
                 "anchors and aliases are not allowed in workflow files (found the alias '*\(name)'); write each value out",
-                at: location(event.start_mark, length: name.count + 1))
+                at: location(event.start_mark, length: name.count + 1)
+            )
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
             let tag = checkAnchorAndTag(anchor: data.anchor, tag: data.tag, mark: event.start_mark)
             guard !stopped else { return }
-            let text = data.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: Int(data.length)), as: UTF8.self)
-            } ?? ""
+            let text =
+                data.value.map {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: Int(data.length)), as: UTF8.self)
+                } ?? ""
             let style: YAMLNode.ScalarStyle =
                 switch data.style {
                 case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
@@ -162,18 +196,29 @@ private struct Composer {
             let length = singleLine ? Int(event.end_mark.column) - Int(event.start_mark.column) : 1
             attach(
                 YAMLNode(
-                    content: .scalar(text, style), location: location(event.start_mark, length: length),
-                    isSingleLine: singleLine, tag: tag))
+                    content: .scalar(text, style),
+                    location: location(event.start_mark, length: length),
+                    isSingleLine: singleLine,
+                    tag: tag
+                )
+            )
         case YAML_SEQUENCE_START_EVENT:
             let tag = checkAnchorAndTag(
-                anchor: event.data.sequence_start.anchor, tag: event.data.sequence_start.tag, mark: event.start_mark)
+                anchor: event.data.sequence_start.anchor,
+                tag: event.data.sequence_start.tag,
+                mark: event.start_mark
+            )
             push(.sequence(start: location(event.start_mark), tag: tag, items: []), mark: event.start_mark)
         case YAML_MAPPING_START_EVENT:
             let tag = checkAnchorAndTag(
-                anchor: event.data.mapping_start.anchor, tag: event.data.mapping_start.tag, mark: event.start_mark)
+                anchor: event.data.mapping_start.anchor,
+                tag: event.data.mapping_start.tag,
+                mark: event.start_mark
+            )
             push(
                 .mapping(start: location(event.start_mark), tag: tag, pairs: [], pendingKey: nil, seen: [:]),
-                mark: event.start_mark)
+                mark: event.start_mark
+            )
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
             switch frame {
@@ -191,8 +236,10 @@ private struct Composer {
         guard !stopped else { return }
         guard stack.count < YAMLComposer.maximumDepth else {
             fail(
-                .yamlLimit, "the file nests deeper than \(YAMLComposer.maximumDepth) levels; workflow files are never that deep",
-                at: location(mark))
+                .yamlLimit,
+                "the file nests deeper than \(YAMLComposer.maximumDepth) levels; workflow files are never that deep",
+                at: location(mark)
+            )
             return
         }
         stack.append(frame)
@@ -215,16 +262,23 @@ private struct Composer {
                 } else if let keyText = key.scalarText, let first = seen[keyText] {
                     diagnostics.append(
                         Diagnostic(
-                            .duplicateKey, "duplicate key '\(keyText)'; the first one counts and this one is ignored",
+                            .duplicateKey,
+                            "duplicate key '\(keyText)'; the first one counts and this one is ignored",
                             at: key.location,
-                            notes: [Diagnostic.Note("'\(keyText)' is first defined at line \(first.line)", at: first)]))
+                            notes: [Diagnostic.Note("'\(keyText)' is first defined at line \(first.line)", at: first)]
+                        )
+                    )
                 }
                 stack.append(.mapping(start: start, tag: tag, pairs: pairs, pendingKey: nil, seen: seen))
             } else {
                 if node.scalarText == nil {
                     diagnostics.append(
                         Diagnostic(
-                            .invalidValue, "a key must be a plain name, not \(node.kindDescription)", at: node.location))
+                            .invalidValue,
+                            "a key must be a plain name, not \(node.kindDescription)",
+                            at: node.location
+                        )
+                    )
                     stopped = true
                 }
                 stack.append(.mapping(start: start, tag: tag, pairs: pairs, pendingKey: node, seen: seen))

@@ -49,7 +49,8 @@ extension DealFlowCommand {
             let diagram = WorkflowDiagram.render(validated.definition, format: format)
             if global.json {
                 let document = JSON.object([
-                    ("workflow", .string(validated.id)), ("format", .string(format.rawValue)), ("diagram", .string(diagram)),
+                    ("workflow", .string(validated.id)), ("format", .string(format.rawValue)),
+                    ("diagram", .string(diagram)),
                 ])
                 Output.print(document.rendered())
             } else {

@@ -38,7 +38,8 @@ extension Diagnostic {
                             ("column", note.location.map { .int($0.column) } ?? .null),
                             ("message", .string(note.message)),
                         ])
-                    })
+                    }
+                )
             ),
         ])
     }

@@ -57,7 +57,8 @@ extension DealFlowCommand {
                 Output.print(JSON.array(diagnostics).rendered())
             } else {
                 if files.count > 1 || errorCount > 0 {
-                    text += "\(count(files.count, "file")) checked: \(count(errorCount, "error")), \(count(warningCount, "warning"))\n"
+                    text +=
+                        "\(count(files.count, "file")) checked: \(count(errorCount, "error")), \(count(warningCount, "warning"))\n"
                 }
                 Output.print(text)
             }

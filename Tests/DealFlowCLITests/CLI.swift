@@ -33,7 +33,9 @@ enum CLI {
         environment["COLUMNS"] = "80"
         process.environment = environment
         // Files rather than pipes: a large output cannot fill a pipe and block the child.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-run-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dealflow-run-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let outputURL = directory.appendingPathComponent("stdout")
@@ -46,13 +48,17 @@ enum CLI {
         try process.run()
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, output: try String(contentsOf: outputURL, encoding: .utf8),
-            errors: try String(contentsOf: errorURL, encoding: .utf8))
+            status: process.terminationStatus,
+            output: try String(contentsOf: outputURL, encoding: .utf8),
+            errors: try String(contentsOf: errorURL, encoding: .utf8)
+        )
     }
 
     /// A temporary file with this content, removed at the end of the test process.
     static func temporaryFile(_ content: String, name: String = "workflow.yaml") throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-cli-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dealflow-cli-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(name)
         try content.write(to: file, atomically: true, encoding: .utf8)

@@ -30,7 +30,8 @@ struct HelpTests {
 
                   See 'dealflow help <subcommand>' for detailed help.
 
-                """)
+                """
+        )
     }
 
     @Test func validate() throws {
@@ -58,7 +59,8 @@ struct HelpTests {
                   -h, --help              Show help information.
 
 
-                """)
+                """
+        )
     }
 
     @Test func graph() throws {
@@ -88,7 +90,8 @@ struct HelpTests {
                   -h, --help              Show help information.
 
 
-                """)
+                """
+        )
     }
 
     @Test func version() throws {

@@ -4,7 +4,12 @@ import Testing
 @Suite("dealflow validate")
 struct ValidateCommandTests {
     @Test func acceptsTheExamples() throws {
-        let result = try CLI.run("validate", "workflows/b2b-sales.yaml", "workflows/customer-lifecycle.yaml", "workflows/service-requests.yaml")
+        let result = try CLI.run(
+            "validate",
+            "workflows/b2b-sales.yaml",
+            "workflows/customer-lifecycle.yaml",
+            "workflows/service-requests.yaml"
+        )
         #expect(result.status == 0)
         #expect(
             result.output == """
@@ -13,7 +18,8 @@ struct ValidateCommandTests {
                 workflows/service-requests.yaml: ok: workflow 'service-requests', 7 stages, 9 transitions, 12 fields
                 3 files checked: 0 errors, 0 warnings
 
-                """)
+                """
+        )
         #expect(result.errors.isEmpty)
     }
 
@@ -27,7 +33,8 @@ struct ValidateCommandTests {
                         ^~~~
                 1 file checked: 1 error, 0 warnings
 
-                """)
+                """
+        )
     }
 
     @Test func warningsPassUnlessStrict() throws {
@@ -63,7 +70,8 @@ struct ValidateCommandTests {
                   }
                 ]
 
-                """)
+                """
+        )
         let clean = try CLI.run("validate", "--json", "workflows/b2b-sales.yaml")
         #expect(clean.status == 0)
         #expect(clean.output == "[]\n")
@@ -79,7 +87,8 @@ struct ValidateCommandTests {
                 workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 9 stages, 12 transitions, 17 fields
                 3 files checked: 2 errors, 0 warnings
 
-                """)
+                """
+        )
     }
 
     @Test func refusesBinaryFiles() throws {

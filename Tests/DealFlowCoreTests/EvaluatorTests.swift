@@ -14,7 +14,8 @@ struct EvaluatorTests {
 
     static let deal: [String: Value] = [
         "company": .string("Acme"), "amount": Schema.decimal("8500"), "seats": .int(10), "currency": .string("USD"),
-        "close_date": Schema.date("2026-01-31"), "decision_maker": .bool(true), "met_at": Schema.datetime("2026-01-29T14:00:00Z"),
+        "close_date": Schema.date("2026-01-31"), "decision_maker": .bool(true),
+        "met_at": Schema.datetime("2026-01-29T14:00:00Z"),
     ]
 
     @Test(arguments: [
@@ -97,7 +98,9 @@ struct EvaluatorTests {
     ])
     func evaluates(_ testCase: Case) throws {
         let compiled = try #require(
-            Schema.checker.check(Schema.source(testCase.text)).compiled, "\(testCase.text) does not type-check")
+            Schema.checker.check(Schema.source(testCase.text)).compiled,
+            "\(testCase.text) does not type-check"
+        )
         let value = try compiled.evaluate(in: Schema.environment(testCase.fields, now: testCase.now))
         #expect(value == testCase.expected)
     }
@@ -131,7 +134,10 @@ struct GuardFailureTests {
 
     @Test func explainsWhatTheGuardSaw() throws {
         let failure = try #require(
-            try guardFor("amount >= 10000", message: "Big deals only.").failure(in: Schema.environment(EvaluatorTests.deal)))
+            try guardFor("amount >= 10000", message: "Big deals only.").failure(
+                in: Schema.environment(EvaluatorTests.deal)
+            )
+        )
         #expect(failure.explanation == "amount >= 10000 failed: amount = 8500")
         #expect(failure.message == "Big deals only.")
         #expect(failure.reason == .isFalse)
@@ -150,8 +156,14 @@ struct GuardFailureTests {
 
     @Test func showsEveryValueOfAFalseGuard() throws {
         let failure = try #require(
-            try guardFor("currency == \"EUR\" and company != \"Acme\"").failure(in: Schema.environment(EvaluatorTests.deal)))
-        #expect(failure.explanation == "currency == \"EUR\" and company != \"Acme\" failed: currency = \"USD\", company = \"Acme\"")
+            try guardFor("currency == \"EUR\" and company != \"Acme\"").failure(
+                in: Schema.environment(EvaluatorTests.deal)
+            )
+        )
+        #expect(
+            failure.explanation
+                == "currency == \"EUR\" and company != \"Acme\" failed: currency = \"USD\", company = \"Acme\""
+        )
     }
 
     @Test func reportsEvaluationErrors() throws {

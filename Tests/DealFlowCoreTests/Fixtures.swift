@@ -15,8 +15,10 @@ enum Schema {
         FieldDefinition(name: "seats", location: location(), type: .int),
         FieldDefinition(name: "currency", location: location(), type: .enumeration(["USD", "EUR", "COP"])),
         FieldDefinition(
-            name: "lost_reason", location: location(),
-            type: .enumeration(["price", "competitor", "no_budget", "timing", "no_response", "other"])),
+            name: "lost_reason",
+            location: location(),
+            type: .enumeration(["price", "competitor", "no_budget", "timing", "no_response", "other"])
+        ),
         FieldDefinition(name: "close_date", location: location(), type: .date),
         FieldDefinition(name: "decision_maker", location: location(), type: .bool),
         FieldDefinition(name: "met_at", location: location(), type: .datetime),
@@ -25,8 +27,10 @@ enum Schema {
     ]
 
     static let scope = ExpressionScope(
-        fields: fields, stageNames: ["prospecting", "qualification", "proposal", "won", "lost"],
-        roleNames: ["rep", "manager"])
+        fields: fields,
+        stageNames: ["prospecting", "qualification", "proposal", "won", "lost"],
+        roleNames: ["rep", "manager"]
+    )
 
     static let checker = TypeChecker(scope: scope)
 
@@ -45,9 +49,16 @@ enum Schema {
         var fields = [Value](repeating: .null, count: Schema.fields.count)
         for (name, value) in values { fields[index(name)] = value }
         return EvaluationEnvironment(
-            fields: fields, stage: "proposal", owner: "ana", createdAt: DateTimeFormat.parse("2026-01-02T15:00:00Z")!,
-            enteredStageAt: DateTimeFormat.parse("2026-01-27T15:00:00Z")!, now: DateTimeFormat.parse(now)!,
-            actorID: "ana", actorRole: role, calendar: ZonedCalendar(timeZone: TimeZone(identifier: "America/Bogota")!))
+            fields: fields,
+            stage: "proposal",
+            owner: "ana",
+            createdAt: DateTimeFormat.parse("2026-01-02T15:00:00Z")!,
+            enteredStageAt: DateTimeFormat.parse("2026-01-27T15:00:00Z")!,
+            now: DateTimeFormat.parse(now)!,
+            actorID: "ana",
+            actorRole: role,
+            calendar: ZonedCalendar(timeZone: TimeZone(identifier: "America/Bogota")!)
+        )
     }
 
     static func decimal(_ text: String) -> Value { .decimal(DecimalFormat.parse(text)!) }

@@ -71,11 +71,16 @@ struct SafePatternTests {
 @Suite("Title templates")
 struct TitleTemplateTests {
     @Test func listsPlaceholders() throws {
-        let template = try TitleTemplate.parse("Call {{contact}} at {{ company }}{{! note }}{{#amount}} ({{amount}}){{/amount}}").get()
+        let template = try TitleTemplate.parse(
+            "Call {{contact}} at {{ company }}{{! note }}{{#amount}} ({{amount}}){{/amount}}"
+        ).get()
         #expect(template.placeholders.map(\.name) == ["contact", "company", "amount", "amount"])
         #expect(template.placeholders.map(\.offset) == [7, 23, 47, 59])
-        #expect(try TitleTemplate.parse("{{{company}}} & {{& owner}} {{^amount}}no amount{{/amount}}").get().placeholders.map(\.name)
-            == ["company", "owner", "amount"])
+        #expect(
+            try TitleTemplate.parse("{{{company}}} & {{& owner}} {{^amount}}no amount{{/amount}}").get().placeholders
+                .map(\.name)
+                == ["company", "owner", "amount"]
+        )
     }
 
     @Test(arguments: [
@@ -107,8 +112,11 @@ struct SpellingSuggestionTests {
     func suggests(_ name: String, _ expected: String) {
         #expect(
             SpellingSuggestion.closest(
-                to: name, among: ["qualification", "guard", "price", "manager", "won", "proposal", "amount", "lost"])
-                == expected)
+                to: name,
+                among: ["qualification", "guard", "price", "manager", "won", "proposal", "amount", "lost"]
+            )
+                == expected
+        )
     }
 
     @Test func staysQuietWhenNothingIsClose() {

@@ -8,7 +8,10 @@ private func date(_ text: String) -> LocalDate { LocalDate(iso: text)! }
 
 @Suite("Calendar dates")
 struct LocalDateTests {
-    @Test(arguments: ["2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10", "26-01-01", "2026-1-01", "2026-01-01x", ""])
+    @Test(arguments: [
+        "2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10", "26-01-01", "2026-1-01", "2026-01-01x",
+        "",
+    ])
     func refusesWhatIsNotADate(_ text: String) {
         #expect(LocalDate(iso: text) == nil)
     }
@@ -62,8 +65,10 @@ struct CalendarDurationTests {
     @Test(arguments: [
         ("30 minutes", CalendarDuration(30, .minutes)), ("4 hours", CalendarDuration(4, .hours)),
         ("2 days", CalendarDuration(2, .days)), ("1 week", CalendarDuration(1, .weeks)),
-        ("3 business days", CalendarDuration(3, .businessDays)), ("4 business hours", CalendarDuration(4, .businessHours)),
-        ("30m", CalendarDuration(30, .minutes)), ("4h", CalendarDuration(4, .hours)), ("2d", CalendarDuration(2, .days)),
+        ("3 business days", CalendarDuration(3, .businessDays)),
+        ("4 business hours", CalendarDuration(4, .businessHours)),
+        ("30m", CalendarDuration(30, .minutes)), ("4h", CalendarDuration(4, .hours)),
+        ("2d", CalendarDuration(2, .days)),
         ("1w", CalendarDuration(1, .weeks)), ("1 day", CalendarDuration(1, .days)),
         ("1 business day at 09:00", CalendarDuration(1, .businessDays, at: LocalTime(hour: 9, minute: 0))),
         ("2 days at 17:30", CalendarDuration(2, .days, at: LocalTime(hour: 17, minute: 30))),
@@ -74,12 +79,24 @@ struct CalendarDurationTests {
     }
 
     @Test(arguments: [
-        ("7 dayz", "'7 dayz' is not a duration: unknown unit 'dayz' (did you mean 'days'?); units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)"),
-        ("days", "'days' is not a duration: write a number and a unit, for example '30 days', '4 business hours' or '2d'"),
-        ("30", "'30' is not a duration: no unit; units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)"),
+        (
+            "7 dayz",
+            "'7 dayz' is not a duration: unknown unit 'dayz' (did you mean 'days'?); units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)"
+        ),
+        (
+            "days",
+            "'days' is not a duration: write a number and a unit, for example '30 days', '4 business hours' or '2d'"
+        ),
+        (
+            "30",
+            "'30' is not a duration: no unit; units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)"
+        ),
         ("4 hours at 09:00", "'at HH:MM' only applies to days, weeks and business days, not to hours"),
         ("1 day at 9am", "'at' must be followed by a time of day written HH:MM (for example 'at 09:00'), not '9'"),
-        ("1 day at 25:00", "'at' must be followed by a time of day written HH:MM (for example 'at 09:00'), not '25:00'"),
+        (
+            "1 day at 25:00",
+            "'at' must be followed by a time of day written HH:MM (for example 'at 09:00'), not '25:00'"
+        ),
         ("2 days later", "unexpected 'later' after the duration '2 days'"),
         ("100001 days", "a duration may count at most 100000 units"),
     ])
@@ -92,7 +109,10 @@ struct CalendarDurationTests {
     }
 
     @Test func printsCanonically() {
-        #expect(CalendarDuration(1, .businessDays, at: LocalTime(hour: 9, minute: 0)).description == "1 business day at 09:00")
+        #expect(
+            CalendarDuration(1, .businessDays, at: LocalTime(hour: 9, minute: 0)).description
+                == "1 business day at 09:00"
+        )
         #expect(CalendarDuration(30, .minutes).description == "30 minutes")
     }
 }
@@ -144,8 +164,12 @@ struct ZonedCalendarTests {
     @Test func daysKeepTheLocalTimeAcrossDST() {
         let calendar = ZonedCalendar(timeZone: zone("America/New_York"))
         let start = instant("2026-03-07T14:00:00Z")  // 09:00 EST
-        #expect(DateTimeFormat.iso8601(calendar.adding(CalendarDuration(1, .days), to: start)) == "2026-03-08T13:00:00Z")
-        #expect(DateTimeFormat.iso8601(calendar.adding(CalendarDuration(24, .hours), to: start)) == "2026-03-08T14:00:00Z")
+        #expect(
+            DateTimeFormat.iso8601(calendar.adding(CalendarDuration(1, .days), to: start)) == "2026-03-08T13:00:00Z"
+        )
+        #expect(
+            DateTimeFormat.iso8601(calendar.adding(CalendarDuration(24, .hours), to: start)) == "2026-03-08T14:00:00Z"
+        )
     }
 }
 
@@ -156,8 +180,12 @@ struct BusinessTimeTests {
     let calendar = ZonedCalendar(
         timeZone: zone("America/Bogota"),
         business: BusinessCalendar(
-            workdays: [.mon, .tue, .wed, .thu, .fri], opening: LocalTime(hour: 8, minute: 0)!,
-            closing: LocalTime(hour: 18, minute: 0)!, holidays: [date("2026-12-08"), date("2026-12-25")]))
+            workdays: [.mon, .tue, .wed, .thu, .fri],
+            opening: LocalTime(hour: 8, minute: 0)!,
+            closing: LocalTime(hour: 18, minute: 0)!,
+            holidays: [date("2026-12-08"), date("2026-12-25")]
+        )
+    )
 
     @Test(arguments: [
         // Thursday 10:00 before a Friday holiday: the next business day is Monday.
@@ -165,7 +193,10 @@ struct BusinessTimeTests {
         // Friday 20:00 is after hours: counted from Monday's opening, then one day on, skipping Tuesday's holiday.
         ("2026-12-05T01:00:00Z", CalendarDuration(1, .businessDays), "2026-12-09T13:00:00Z"),
         // `at` sets the local time of the resulting day.
-        ("2026-12-04T15:00:00Z", CalendarDuration(1, .businessDays, at: LocalTime(hour: 9, minute: 0)), "2026-12-07T14:00:00Z"),
+        (
+            "2026-12-04T15:00:00Z", CalendarDuration(1, .businessDays, at: LocalTime(hour: 9, minute: 0)),
+            "2026-12-07T14:00:00Z"
+        ),
         // Friday 17:00 plus 4 business hours: one on Friday, three on Monday.
         ("2026-12-04T22:00:00Z", CalendarDuration(4, .businessHours), "2026-12-07T16:00:00Z"),
         // Saturday counts from Monday's opening.
@@ -182,12 +213,19 @@ struct BusinessTimeTests {
     }
 
     @Test func subtractsBusinessTime() {
-        #expect(calendar.adding(CalendarDuration(1, .businessDays), sign: -1, to: date("2026-12-28")) == date("2026-12-24"))
-        #expect(calendar.adding(CalendarDuration(2, .businessDays), sign: -1, to: date("2026-12-09")) == date("2026-12-04"))
+        #expect(
+            calendar.adding(CalendarDuration(1, .businessDays), sign: -1, to: date("2026-12-28")) == date("2026-12-24")
+        )
+        #expect(
+            calendar.adding(CalendarDuration(2, .businessDays), sign: -1, to: date("2026-12-09")) == date("2026-12-04")
+        )
         // Monday 09:00 minus 2 business hours: one on Monday, one on Friday before closing.
         #expect(
-            DateTimeFormat.iso8601(calendar.adding(CalendarDuration(2, .businessHours), sign: -1, to: instant("2026-12-07T14:00:00Z")))
-                == "2026-12-04T22:00:00Z")
+            DateTimeFormat.iso8601(
+                calendar.adding(CalendarDuration(2, .businessHours), sign: -1, to: instant("2026-12-07T14:00:00Z"))
+            )
+                == "2026-12-04T22:00:00Z"
+        )
     }
 
     @Test func countsBusinessDaysBetweenDates() {

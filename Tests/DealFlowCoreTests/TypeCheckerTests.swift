@@ -32,81 +32,221 @@ struct TypeCheckerTests {
     }
 
     @Test(arguments: [
-        Case(text: "amount > \"ten\"", code: .typeMismatch, message: "cannot compare 'amount' (a decimal) with \"ten\" (a string)", column: 10),
         Case(
-            text: "lost_reason == \"prize\"", code: .unknownEnumValue,
-            message: "\"prize\" is not a value of field 'lost_reason' (did you mean \"price\"?)", column: 16,
-            notes: ["the values are price, competitor, no_budget, timing, no_response, other"]),
+            text: "amount > \"ten\"",
+            code: .typeMismatch,
+            message: "cannot compare 'amount' (a decimal) with \"ten\" (a string)",
+            column: 10
+        ),
         Case(
-            text: "stage == \"qualifcation\"", code: .unknownEnumValue,
-            message: "\"qualifcation\" is not a stage (did you mean \"qualification\"?)", column: 10,
-            notes: ["the values are prospecting, qualification, proposal, won, lost"]),
+            text: "lost_reason == \"prize\"",
+            code: .unknownEnumValue,
+            message: "\"prize\" is not a value of field 'lost_reason' (did you mean \"price\"?)",
+            column: 16,
+            notes: ["the values are price, competitor, no_budget, timing, no_response, other"]
+        ),
         Case(
-            text: "actor.role in [\"rep\", \"manger\"]", code: .unknownEnumValue,
-            message: "\"manger\" is not a declared role (did you mean \"manager\"?)", column: 23,
-            notes: ["the values are rep, manager"]),
-        Case(text: "amout > 0", code: .unknownName, message: "unknown name 'amout' (did you mean 'amount'?)", column: 1),
-        Case(text: "amount", code: .notBoolean, message: "a guard must be true or false, but this expression is a decimal", column: 1),
-        Case(text: "amount >", code: .expressionSyntax, message: "the expression ends too early where a value was expected", column: 8),
-        Case(text: "amount = 5", code: .expressionSyntax, message: "'=' is not an operator here; compare with '=='", column: 8),
-        Case(text: "amount & 5", code: .expressionSyntax, message: "'&' is not an operator; write '&&' or 'and'", column: 8),
+            text: "stage == \"qualifcation\"",
+            code: .unknownEnumValue,
+            message: "\"qualifcation\" is not a stage (did you mean \"qualification\"?)",
+            column: 10,
+            notes: ["the values are prospecting, qualification, proposal, won, lost"]
+        ),
         Case(
-            text: "0 < amount < 10", code: .expressionSyntax,
-            message: "comparisons cannot be chained; join them with 'and' (for example 'a < b and b < c')", column: 12),
+            text: "actor.role in [\"rep\", \"manger\"]",
+            code: .unknownEnumValue,
+            message: "\"manger\" is not a declared role (did you mean \"manager\"?)",
+            column: 23,
+            notes: ["the values are rep, manager"]
+        ),
         Case(
-            text: "close_date < now", code: .typeMismatch, message: "cannot compare 'close_date' (a date) with 'now' (a datetime)",
-            column: 14, notes: ["compare a date with 'today' and a datetime with 'now'"]),
+            text: "amout > 0",
+            code: .unknownName,
+            message: "unknown name 'amout' (did you mean 'amount'?)",
+            column: 1
+        ),
         Case(
-            text: "close_date - today > 3", code: .typeMismatch, message: "cannot subtract 'today' from 'close_date'", column: 1,
-            notes: ["count the days between them with days_between(today, close_date)"]),
-        Case(text: "amount + 1 days > 3", code: .typeMismatch, message: "cannot add 'amount' (a decimal) and '1 days' (a duration)", column: 1),
+            text: "amount",
+            code: .notBoolean,
+            message: "a guard must be true or false, but this expression is a decimal",
+            column: 1
+        ),
+        Case(
+            text: "amount >",
+            code: .expressionSyntax,
+            message: "the expression ends too early where a value was expected",
+            column: 8
+        ),
+        Case(
+            text: "amount = 5",
+            code: .expressionSyntax,
+            message: "'=' is not an operator here; compare with '=='",
+            column: 8
+        ),
+        Case(
+            text: "amount & 5",
+            code: .expressionSyntax,
+            message: "'&' is not an operator; write '&&' or 'and'",
+            column: 8
+        ),
+        Case(
+            text: "0 < amount < 10",
+            code: .expressionSyntax,
+            message: "comparisons cannot be chained; join them with 'and' (for example 'a < b and b < c')",
+            column: 12
+        ),
+        Case(
+            text: "close_date < now",
+            code: .typeMismatch,
+            message: "cannot compare 'close_date' (a date) with 'now' (a datetime)",
+            column: 14,
+            notes: ["compare a date with 'today' and a datetime with 'now'"]
+        ),
+        Case(
+            text: "close_date - today > 3",
+            code: .typeMismatch,
+            message: "cannot subtract 'today' from 'close_date'",
+            column: 1,
+            notes: ["count the days between them with days_between(today, close_date)"]
+        ),
+        Case(
+            text: "amount + 1 days > 3",
+            code: .typeMismatch,
+            message: "cannot add 'amount' (a decimal) and '1 days' (a duration)",
+            column: 1
+        ),
         Case(text: "foo(amount)", code: .unknownFunction, message: "unknown function 'foo'", column: 1),
-        Case(text: "lenn(company) > 1", code: .unknownFunction, message: "unknown function 'lenn' (did you mean 'len'?)", column: 1),
+        Case(
+            text: "lenn(company) > 1",
+            code: .unknownFunction,
+            message: "unknown function 'lenn' (did you mean 'len'?)",
+            column: 1
+        ),
         Case(text: "amount(1) > 1", code: .unknownFunction, message: "'amount' is a value, not a function", column: 1),
         Case(
-            text: "len() > 1", code: .argumentCount, message: "len() takes 1 argument, but 0 are given: len(string or list)",
-            column: 1),
+            text: "len() > 1",
+            code: .argumentCount,
+            message: "len() takes 1 argument, but 0 are given: len(string or list)",
+            column: 1
+        ),
         Case(
-            text: "matches(company, \"(a\")", code: .invalidPattern, message: "invalid pattern: this group is never closed: add ')'",
-            column: 19),
+            text: "matches(company, \"(a\")",
+            code: .invalidPattern,
+            message: "invalid pattern: this group is never closed: add ')'",
+            column: 19
+        ),
         Case(
-            text: "matches(company, \"(a)\\\\1\")", code: .invalidPattern,
-            message: "invalid pattern: back-references such as \\1 are not supported: they need backtracking", column: 18),
+            text: "matches(company, \"(a)\\\\1\")",
+            code: .invalidPattern,
+            message: "invalid pattern: back-references such as \\1 are not supported: they need backtracking",
+            column: 18
+        ),
         Case(
-            text: "matches(company, notes)", code: .invalidPattern,
-            message: "the pattern of matches() must be written as a string literal, so that it is checked when the workflow is validated",
-            column: 18),
+            text: "matches(company, notes)",
+            code: .invalidPattern,
+            message:
+                "the pattern of matches() must be written as a string literal, so that it is checked when the workflow is validated",
+            column: 18
+        ),
         Case(
-            text: "lost_reason < \"price\"", code: .typeMismatch, message: "enum values have no order: compare 'lost_reason' with '==' or 'in'",
-            column: 1),
+            text: "lost_reason < \"price\"",
+            code: .typeMismatch,
+            message: "enum values have no order: compare 'lost_reason' with '==' or 'in'",
+            column: 1
+        ),
         Case(
-            text: "amount > null", code: .typeMismatch,
-            message: "'>' cannot compare with null; test for it with '== null' or has(field)", column: 10),
-        Case(text: "yes", code: .unknownName, message: "unknown name 'yes'; booleans are written true and false", column: 1),
-        Case(text: "actor", code: .unknownName, message: "'actor' is not a value by itself: write actor.id or actor.role", column: 1),
+            text: "amount > null",
+            code: .typeMismatch,
+            message: "'>' cannot compare with null; test for it with '== null' or has(field)",
+            column: 10
+        ),
         Case(
-            text: "actor.name == \"x\"", code: .unknownName,
-            message: "'actor.name' has no meaning: only actor.id and actor.role are written with a dot", column: 1),
-        Case(text: "has(stage)", code: .typeMismatch, message: "has() takes the name of a field, such as has(amount)", column: 5),
+            text: "yes",
+            code: .unknownName,
+            message: "unknown name 'yes'; booleans are written true and false",
+            column: 1
+        ),
         Case(
-            text: "company in \"Acme\"", code: .typeMismatch,
-            message: "'in' needs a list such as [\"a\", \"b\"], but \"Acme\" is a string", column: 12,
-            notes: ["to look for text inside a string, use contains(string, text)"]),
-        Case(text: "not amount", code: .typeMismatch, message: "'not' needs a boolean, but 'amount' is a decimal", column: 5),
-        Case(text: "decision_maker > true", code: .typeMismatch, message: "'decision_maker' is a boolean, which has no order", column: 1),
-        Case(text: "len(amount) > 1", code: .typeMismatch, message: "len() takes a string or a list, but 'amount' is a decimal", column: 5),
-        Case(text: "\"abc", code: .expressionSyntax, message: "this string is never closed: add the closing \"", column: 1),
-        Case(text: "amount > 10 days", code: .typeMismatch, message: "'10 days' is a duration, which has no order", column: 10),
+            text: "actor",
+            code: .unknownName,
+            message: "'actor' is not a value by itself: write actor.id or actor.role",
+            column: 1
+        ),
         Case(
-            text: "12abc > 1", code: .expressionSyntax,
-            message: "'12abc' is neither a number nor a duration; durations are written '30 days', '4 business hours' or '2d'",
-            column: 1),
+            text: "actor.name == \"x\"",
+            code: .unknownName,
+            message: "'actor.name' has no meaning: only actor.id and actor.role are written with a dot",
+            column: 1
+        ),
+        Case(
+            text: "has(stage)",
+            code: .typeMismatch,
+            message: "has() takes the name of a field, such as has(amount)",
+            column: 5
+        ),
+        Case(
+            text: "company in \"Acme\"",
+            code: .typeMismatch,
+            message: "'in' needs a list such as [\"a\", \"b\"], but \"Acme\" is a string",
+            column: 12,
+            notes: ["to look for text inside a string, use contains(string, text)"]
+        ),
+        Case(
+            text: "not amount",
+            code: .typeMismatch,
+            message: "'not' needs a boolean, but 'amount' is a decimal",
+            column: 5
+        ),
+        Case(
+            text: "decision_maker > true",
+            code: .typeMismatch,
+            message: "'decision_maker' is a boolean, which has no order",
+            column: 1
+        ),
+        Case(
+            text: "len(amount) > 1",
+            code: .typeMismatch,
+            message: "len() takes a string or a list, but 'amount' is a decimal",
+            column: 5
+        ),
+        Case(
+            text: "\"abc",
+            code: .expressionSyntax,
+            message: "this string is never closed: add the closing \"",
+            column: 1
+        ),
+        Case(
+            text: "amount > 10 days",
+            code: .typeMismatch,
+            message: "'10 days' is a duration, which has no order",
+            column: 10
+        ),
+        Case(
+            text: "12abc > 1",
+            code: .expressionSyntax,
+            message:
+                "'12abc' is neither a number nor a duration; durations are written '30 days', '4 business hours' or '2d'",
+            column: 1
+        ),
         Case(text: "   ", code: .expressionSyntax, message: "the expression is empty", column: 1),
-        Case(text: "amount > 99999999999999999999", code: .expressionSyntax, message: "the integer 99999999999999999999 is too large (at most 9223372036854775807)", column: 10),
-        Case(text: "seats > 2 (", code: .expressionSyntax, message: "unexpected '(' after a complete expression", column: 11),
         Case(
-            text: "close_date < 2026-02-30", code: .invalidDate,
-            message: "'2026-02-30' is not a date: February 2026 has 28 days, not 30", column: 14),
+            text: "amount > 99999999999999999999",
+            code: .expressionSyntax,
+            message: "the integer 99999999999999999999 is too large (at most 9223372036854775807)",
+            column: 10
+        ),
+        Case(
+            text: "seats > 2 (",
+            code: .expressionSyntax,
+            message: "unexpected '(' after a complete expression",
+            column: 11
+        ),
+        Case(
+            text: "close_date < 2026-02-30",
+            code: .invalidDate,
+            message: "'2026-02-30' is not a date: February 2026 has 28 days, not 30",
+            column: 14
+        ),
     ])
     func reportsMistakesWithTheirColumn(_ testCase: Case) throws {
         let result = Schema.checker.checkCondition(Schema.source(testCase.text))
@@ -128,15 +268,18 @@ struct TypeCheckerTests {
         let deep = String(repeating: "(", count: 100) + "true" + String(repeating: ")", count: 100)
         #expect(
             Schema.checker.checkCondition(Schema.source(deep)).diagnostics.map(\.message)
-                == ["this expression nests more than 64 levels deep"])
+                == ["this expression nests more than 64 levels deep"]
+        )
         let chain = Array(repeating: "decision_maker", count: 80).joined(separator: " and ")
         #expect(
             Schema.checker.checkCondition(Schema.source(chain)).diagnostics.map(\.message)
-                == ["this expression nests 80 levels deep; the limit is 64"])
+                == ["this expression nests 80 levels deep; the limit is 64"]
+        )
         let long = "company == \"" + String(repeating: "x", count: 5000) + "\""
         #expect(
             Schema.checker.checkCondition(Schema.source(long)).diagnostics.map(\.message)
-                == ["this expression is 5013 characters long; the limit is 4000"])
+                == ["this expression is 5013 characters long; the limit is 4000"]
+        )
         let negations = String(repeating: "not ", count: 10_000) + "true"
         #expect(Schema.checker.checkCondition(Schema.source(negations)).diagnostics.first?.code == .expressionLimit)
     }
@@ -156,13 +299,23 @@ struct TypeCheckerTests {
         #expect(try #require(Schema.checker.check(Schema.source("seats + 1")).compiled).type.base == .int)
         #expect(try #require(Schema.checker.check(Schema.source("seats + 1.5")).compiled).type.base == .decimal)
         #expect(try #require(Schema.checker.check(Schema.source("seats / 2")).compiled).type.base == .decimal)
-        #expect(try #require(Schema.checker.check(Schema.source("close_date + 3 business days")).compiled).type.base == .date)
-        #expect(try #require(Schema.checker.check(Schema.source("close_date + 4 hours")).compiled).type.base == .datetime)
-        #expect(try #require(Schema.checker.check(Schema.source("close_date + 1 day at 09:00")).compiled).type.base == .datetime)
+        #expect(
+            try #require(Schema.checker.check(Schema.source("close_date + 3 business days")).compiled).type.base
+                == .date
+        )
+        #expect(
+            try #require(Schema.checker.check(Schema.source("close_date + 4 hours")).compiled).type.base == .datetime
+        )
+        #expect(
+            try #require(Schema.checker.check(Schema.source("close_date + 1 day at 09:00")).compiled).type.base
+                == .datetime
+        )
     }
 
     @Test func listsWhatAnExpressionReads() throws {
-        let compiled = try #require(Schema.checker.check(Schema.source("amount > 0 and amount < seats or days_in_stage > 3")).compiled)
+        let compiled = try #require(
+            Schema.checker.check(Schema.source("amount > 0 and amount < seats or days_in_stage > 3")).compiled
+        )
         #expect(compiled.reads.map(\.description) == ["amount", "seats", "days_in_stage"])
     }
 
@@ -176,24 +329,32 @@ struct TypeCheckerTests {
         #expect(Schema.checker.checkAssignment(Schema.source("seats + 1"), to: amount).diagnostics.isEmpty)
         #expect(
             Schema.checker.checkAssignment(Schema.source("amount"), to: seats).diagnostics.map(\.message)
-                == ["'seats' is an int, but this value is a decimal"])
+                == ["'seats' is an int, but this value is a decimal"]
+        )
         #expect(
             Schema.checker.checkAssignment(Schema.source("null"), to: company).diagnostics.map(\.message)
-                == ["'company' is required and cannot be set to null"])
+                == ["'company' is required and cannot be set to null"]
+        )
         #expect(
             Schema.checker.checkAssignment(Schema.source("notes"), to: company).diagnostics.map(\.message)
-                == ["'company' is required, but this value may be null (when a field it reads is not set)"])
+                == ["'company' is required, but this value may be null (when a field it reads is not set)"]
+        )
         #expect(
             Schema.checker.checkAssignment(Schema.source("other"), to: reason).diagnostics.map(\.message)
-                == ["'other' is not a field or a value; to set the text other, quote it: \"other\""])
+                == ["'other' is not a field or a value; to set the text other, quote it: \"other\""]
+        )
         #expect(
             Schema.checker.checkAssignment(Schema.source("yes"), to: flag).diagnostics.map(\.message)
-                == ["'yes' is not a boolean: write true or false"])
+                == ["'yes' is not a boolean: write true or false"]
+        )
         let literal = Located("prize", at: Schema.location())
         #expect(
             Schema.checker.checkStringAssignment(literal, to: reason).diagnostics.map(\.message)
-                == ["\"prize\" is not a value of field 'lost_reason' (did you mean \"price\"?)"])
-        #expect(Schema.checker.checkStringAssignment(Located("price", at: Schema.location()), to: reason).compiled != nil)
+                == ["\"prize\" is not a value of field 'lost_reason' (did you mean \"price\"?)"]
+        )
+        #expect(
+            Schema.checker.checkStringAssignment(Located("price", at: Schema.location()), to: reason).compiled != nil
+        )
     }
 
     @Test func pointsIntoTheFileWhereTheExpressionIsWritten() throws {
@@ -201,7 +362,10 @@ struct TypeCheckerTests {
         let diagnostic = try #require(Schema.checker.checkCondition(source).diagnostics.first)
         #expect(diagnostic.location == SourceLocation(file: "w.yaml", line: 12, column: 15, length: 5))
         let folded = ExpressionSource(
-            text: "amount > 0 and\nbogus", location: SourceLocation(file: "w.yaml", line: 3, column: 7), mapsColumnsExactly: false)
+            text: "amount > 0 and\nbogus",
+            location: SourceLocation(file: "w.yaml", line: 3, column: 7),
+            mapsColumnsExactly: false
+        )
         #expect(try #require(Schema.checker.checkCondition(folded).diagnostics.first).location.column == 7)
     }
 }

@@ -60,7 +60,8 @@ struct DiagramTests {
                     class s2 won
                     class s3 lost
 
-                """)
+                """
+        )
     }
 
     @Test func drawsDot() throws {
@@ -83,7 +84,8 @@ struct DiagramTests {
                     "open" -> "open" [label="timer after 2 business days: task “Call \"them\"”", style=dashed, color="#94a3b8"];
                 }
 
-                """#)
+                """#
+        )
     }
 
     /// Graphviz must accept the DOT of every example workflow (CI installs the `graphviz` package).
@@ -95,7 +97,9 @@ struct DiagramTests {
         #expect(status == 0, "dot failed (is graphviz installed?): \(errors)")
         #expect(errors.isEmpty, "dot warned: \(errors)")
         #expect(output.contains("<svg"))
-        for stage in workflow.definition.stages { #expect(output.contains(">\(stage.name)<"), "\(stage.name) is not drawn") }
+        for stage in workflow.definition.stages {
+            #expect(output.contains(">\(stage.name)<"), "\(stage.name) is not drawn")
+        }
     }
 
     /// The Mermaid of every example uses only the statements of `stateDiagram-v2` this renderer emits,
@@ -103,7 +107,9 @@ struct DiagramTests {
     @Test(arguments: ExampleWorkflowTests.files)
     func mermaidIsWellFormed(_ file: String) throws {
         let workflow = try #require(try WorkflowLoader.load(path: Repository.path(file)).validated)
-        let lines = WorkflowDiagram.render(workflow.definition, format: .mermaid).split(separator: "\n").map(String.init)
+        let lines = WorkflowDiagram.render(workflow.definition, format: .mermaid).split(separator: "\n").map(
+            String.init
+        )
         let body = lines.drop { $0 != "stateDiagram-v2" }
         #expect(body.first == "stateDiagram-v2")
         var declared: Set<String> = []
@@ -142,6 +148,8 @@ struct DiagramTests {
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self)
+        )
     }
 }

@@ -36,7 +36,8 @@ struct YAMLPolicyTests {
               off:
                 from: yes
                 to: off
-            """)
+            """
+        )
         #expect(rendered == "")
         let workflow = try #require(loaded.validated).definition
         #expect(workflow.stages.map(\.name) == ["yes", "no", "on", "off", "012"])
@@ -58,7 +59,8 @@ struct YAMLPolicyTests {
               won: { outcome: won }
             transitions:
               win: { from: open, to: won }
-            """)
+            """
+        )
         #expect(loaded.diagnostics.map(\.code) == [.duplicateKey, .duplicateKey])
         #expect(
             rendered == """
@@ -75,7 +77,8 @@ struct YAMLPolicyTests {
                   open: { initial: true, probability: 10, probability: 20 }
                                          ^~~~~~~~~~~
 
-                """)
+                """
+        )
         #expect(loaded.definition?.title == "One")
     }
 
@@ -95,7 +98,8 @@ struct YAMLPolicyTests {
                 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
                    ^~
 
-                """)
+                """
+        )
         #expect(loaded.definition == nil)
     }
 
@@ -106,15 +110,25 @@ struct YAMLPolicyTests {
 
     @Test func refusesDeepNestingWithoutExhaustingTheStack() {
         let depth = 100_000
-        let (loaded, rendered) = load("workflow: x\ntitle: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n")
+        let (loaded, rendered) = load(
+            "workflow: x\ntitle: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        )
         #expect(loaded.diagnostics.map(\.code) == [.yamlLimit])
-        #expect(rendered.hasPrefix("test.yaml:2:71: error: the file nests deeper than 64 levels; workflow files are never that deep [yaml-limit]\n"))
+        #expect(
+            rendered.hasPrefix(
+                "test.yaml:2:71: error: the file nests deeper than 64 levels; workflow files are never that deep [yaml-limit]\n"
+            )
+        )
     }
 
     @Test func refusesHugeFiles() {
         let (loaded, rendered) = load("workflow: x\ntitle: " + String(repeating: "x", count: 1 << 20) + "\n")
         #expect(loaded.diagnostics.map(\.code) == [.yamlLimit])
-        #expect(rendered.hasPrefix("test.yaml:1:1: error: the file is 1048596 bytes; workflow files may be at most 1048576 bytes [yaml-limit]"))
+        #expect(
+            rendered.hasPrefix(
+                "test.yaml:1:1: error: the file is 1048596 bytes; workflow files may be at most 1048576 bytes [yaml-limit]"
+            )
+        )
     }
 
     @Test func refusesCustomTagsAndNamesThem() {
@@ -126,7 +140,8 @@ struct YAMLPolicyTests {
                 title: !!python/object/apply:os.system ["rm -rf /"]
                        ^
 
-                """)
+                """
+        )
         let (_, guardRendered) = load(
             """
             workflow: tags
@@ -135,7 +150,8 @@ struct YAMLPolicyTests {
                 from: open
                 to: won
                 guard: !decision_maker
-            """)
+            """
+        )
         #expect(
             guardRendered == """
                 test.yaml:6:12: error: the tag '!decision_maker' is not allowed; workflow files use plain YAML values [yaml-tag]
@@ -143,17 +159,23 @@ struct YAMLPolicyTests {
                            ^
                     note: '!' starts a tag in YAML; if this is an expression, quote it ("!decision_maker") or write 'not'
 
-                """)
+                """
+        )
         let (standard, _) = load(
             "workflow: tags\nstages:\n  open: { initial: true, probability: !!int 10 }\n  won: { outcome: won }\n"
-                + "transitions:\n  win: { from: open, to: won }\n")
+                + "transitions:\n  win: { from: open, to: won }\n"
+        )
         #expect(standard.diagnostics.isEmpty)
     }
 
     @Test func holdsOneDocumentPerFile() {
         let (loaded, rendered) = load("workflow: a\n---\nworkflow: b\n")
         #expect(loaded.diagnostics.map(\.code) == [.yamlSyntax])
-        #expect(rendered.hasPrefix("test.yaml:2:1: error: a workflow file holds one YAML document, but a second one starts here [yaml-syntax]"))
+        #expect(
+            rendered.hasPrefix(
+                "test.yaml:2:1: error: a workflow file holds one YAML document, but a second one starts here [yaml-syntax]"
+            )
+        )
     }
 
     @Test func explainsCommonSyntaxMistakes() {
@@ -175,7 +197,8 @@ struct YAMLPolicyTests {
               won: { outcome: won }
             transitions:
               win: { from: open, to: won }
-            """)
+            """
+        )
         #expect(rendered == "")
         let workflow = try #require(loaded.validated).definition
         #expect(workflow.calendar.holidays == [LocalDate(iso: "2026-12-25")!, LocalDate(iso: "2027-01-01")!])
@@ -195,7 +218,8 @@ struct YAMLPolicyTests {
               won: { outcome: won }
             transitions:
               win: { from: open, to: won }
-            """)
+            """
+        )
         #expect(
             rendered == """
                 test.yaml:2:10: error: version is written '012' with a leading zero (YAML 1.1 would read it as octal); write 12 [invalid-value]
@@ -214,7 +238,8 @@ struct YAMLPolicyTests {
                   open: { initial: true, probability: 10% }
                                                       ^~~
 
-                """)
+                """
+        )
     }
 
     @Test func quotedSetValuesAreStringsAndPlainOnesAreExpressions() throws {
@@ -236,7 +261,8 @@ struct YAMLPolicyTests {
                 actions:
                   - set: { reason: "other", note: 'today', due: today + 3 days, closed: true }
                   - set: { note: !!str today, due: 2026-12-31 }
-            """)
+            """
+        )
         #expect(rendered == "")
         let actions = try #require(loaded.validated).definition.transitions[0].actions
         let values: [Value] = try actions.map { action in
@@ -244,6 +270,11 @@ struct YAMLPolicyTests {
             if case .constant(let value) = compiled.root { return value }
             return .null
         }
-        #expect(values == [.string("other"), .string("today"), .null, .bool(true), .string("today"), .date(LocalDate(iso: "2026-12-31")!)])
+        #expect(
+            values == [
+                .string("other"), .string("today"), .null, .bool(true), .string("today"),
+                .date(LocalDate(iso: "2026-12-31")!),
+            ]
+        )
     }
 }

@@ -217,7 +217,8 @@ struct DurationScanner {
             var probe = position
             while probe < scalars.count, scalars[probe] == " " { probe += 1 }
             let (found, _) = word(at: probe)
-            let suggestion = found.isEmpty ? nil : SpellingSuggestion.closest(to: found, among: CalendarDuration.unitSpellings)
+            let suggestion =
+                found.isEmpty ? nil : SpellingSuggestion.closest(to: found, among: CalendarDuration.unitSpellings)
             let unitText = found.isEmpty ? "no unit" : "unknown unit '\(found)'"
             let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
             return .failure(

@@ -38,7 +38,13 @@ public struct TitleTemplate: Hashable, Sendable {
             let closing: [Unicode.Scalar] = triple ? ["}", "}", "}"] : ["}", "}"]
             var contentStart = index + (triple ? 3 : 2)
             guard let contentEnd = find(closing, in: scalars, from: contentStart) else {
-                return .failure(TemplateError(message: "'{{' is never closed with '\(String(String.UnicodeScalarView(closing)))'", offset: tagStart, length: 2))
+                return .failure(
+                    TemplateError(
+                        message: "'{{' is never closed with '\(String(String.UnicodeScalarView(closing)))'",
+                        offset: tagStart,
+                        length: 2
+                    )
+                )
             }
             index = contentEnd + closing.count
             var sigil: Unicode.Scalar?
@@ -56,7 +62,13 @@ public struct TitleTemplate: Hashable, Sendable {
                     case "%": "pragmas ({{%...}})"
                     default: "blocks and parents ({{$...}}, {{<...}})"
                     }
-                return .failure(TemplateError(message: "\(what) are not allowed in task titles", offset: tagStart, length: index - tagStart))
+                return .failure(
+                    TemplateError(
+                        message: "\(what) are not allowed in task titles",
+                        offset: tagStart,
+                        length: index - tagStart
+                    )
+                )
             }
             while contentStart < contentEnd, scalars[contentStart] == " " { contentStart += 1 }
             var nameEnd = contentEnd
@@ -64,7 +76,13 @@ public struct TitleTemplate: Hashable, Sendable {
             let name = String(String.UnicodeScalarView(scalars[contentStart..<nameEnd]))
             guard !name.isEmpty, name.unicodeScalars.allSatisfy(Lexer.isIdentifierPart) else {
                 let shown = name.isEmpty ? "an empty placeholder" : "'\(name)' is not a field name"
-                return .failure(TemplateError(message: "\(shown): placeholders are written {{field}}", offset: tagStart, length: index - tagStart))
+                return .failure(
+                    TemplateError(
+                        message: "\(shown): placeholders are written {{field}}",
+                        offset: tagStart,
+                        length: index - tagStart
+                    )
+                )
             }
             switch sigil {
             case "#", "^":
@@ -72,17 +90,35 @@ public struct TitleTemplate: Hashable, Sendable {
                 placeholders.append(Placeholder(name: name, offset: contentStart))
             case "/":
                 guard let open = openSections.popLast() else {
-                    return .failure(TemplateError(message: "'{{/\(name)}}' closes a section that was never opened", offset: tagStart, length: index - tagStart))
+                    return .failure(
+                        TemplateError(
+                            message: "'{{/\(name)}}' closes a section that was never opened",
+                            offset: tagStart,
+                            length: index - tagStart
+                        )
+                    )
                 }
                 guard open.name == name else {
-                    return .failure(TemplateError(message: "'{{/\(name)}}' closes the section '\(open.name)'; write '{{/\(open.name)}}'", offset: tagStart, length: index - tagStart))
+                    return .failure(
+                        TemplateError(
+                            message: "'{{/\(name)}}' closes the section '\(open.name)'; write '{{/\(open.name)}}'",
+                            offset: tagStart,
+                            length: index - tagStart
+                        )
+                    )
                 }
             default:
                 placeholders.append(Placeholder(name: name, offset: contentStart))
             }
         }
         if let open = openSections.last {
-            return .failure(TemplateError(message: "the section '\(open.name)' is never closed: add '{{/\(open.name)}}'", offset: open.offset, length: 2))
+            return .failure(
+                TemplateError(
+                    message: "the section '\(open.name)' is never closed: add '{{/\(open.name)}}'",
+                    offset: open.offset,
+                    length: 2
+                )
+            )
         }
         return .success(TitleTemplate(text: text, placeholders: placeholders))
     }

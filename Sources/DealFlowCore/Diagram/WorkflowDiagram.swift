@@ -64,7 +64,9 @@ public enum WorkflowDiagram {
                     switch timer.effect {
                     case .fire(let name):
                         let target = workflow.transitions.first { $0.name == name.value }?.to.value ?? stage.name
-                        edges.append(Edge(from: stage.name, to: target, label: "timer \(when): \(name.value)", isTimer: true))
+                        edges.append(
+                            Edge(from: stage.name, to: target, label: "timer \(when): \(name.value)", isTimer: true)
+                        )
                     case .task(let task):
                         taskTimers.append((stage.name, "timer \(when): task “\(task.title.value)”"))
                     }
@@ -136,7 +138,8 @@ public enum WorkflowDiagram {
         let title = graph.title.map { "\($0) (\(graph.id))" } ?? graph.id
         lines.append("    graph [rankdir=LR, label=\(dotString(title)), labelloc=t, fontname=\"Helvetica\"];")
         lines.append(
-            "    node [shape=box, style=\"rounded,filled\", fillcolor=\"#f8fafc\", color=\"#64748b\", fontname=\"Helvetica\"];")
+            "    node [shape=box, style=\"rounded,filled\", fillcolor=\"#f8fafc\", color=\"#64748b\", fontname=\"Helvetica\"];"
+        )
         lines.append("    edge [fontname=\"Helvetica\", fontsize=10, color=\"#475569\"];")
         if let initial = graph.initial {
             lines.append("    \"__start\" [shape=point, width=0.15, label=\"\"];")
@@ -154,11 +157,14 @@ public enum WorkflowDiagram {
         }
         for edge in graph.edges {
             let style = edge.isTimer ? ", style=dashed, color=\"#94a3b8\"" : ""
-            lines.append("    \(dotString(edge.from)) -> \(dotString(edge.to)) [label=\(dotString(edge.label))\(style)];")
+            lines.append(
+                "    \(dotString(edge.from)) -> \(dotString(edge.to)) [label=\(dotString(edge.label))\(style)];"
+            )
         }
         for (stage, label) in graph.taskTimers {
             lines.append(
-                "    \(dotString(stage)) -> \(dotString(stage)) [label=\(dotString(label)), style=dashed, color=\"#94a3b8\"];")
+                "    \(dotString(stage)) -> \(dotString(stage)) [label=\(dotString(label)), style=dashed, color=\"#94a3b8\"];"
+            )
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"

@@ -138,7 +138,9 @@ struct Evaluator {
         case .arithmetic(let op, let left, let right):
             return try Evaluator.arithmetic(op, try evaluate(left), try evaluate(right))
         case .concatenate(let left, let right):
-            guard case .string(let l) = try evaluate(left), case .string(let r) = try evaluate(right) else { return .null }
+            guard case .string(let l) = try evaluate(left), case .string(let r) = try evaluate(right) else {
+                return .null
+            }
             return .string(l + r)
         case .negate(let operand):
             switch try evaluate(operand) {
@@ -156,7 +158,11 @@ struct Evaluator {
                 }
                 let start = environment.calendar.startOfDay(date)
                 if duration.unit.countsDays, let time = duration.timeOfDay {
-                    let day = environment.calendar.adding(CalendarDuration(duration.amount, duration.unit), sign: sign, to: date)
+                    let day = environment.calendar.adding(
+                        CalendarDuration(duration.amount, duration.unit),
+                        sign: sign,
+                        to: date
+                    )
                     return .datetime(environment.calendar.instant(on: day, secondOfDay: time.seconds))
                 }
                 return .datetime(environment.calendar.adding(duration, sign: sign, to: start))
@@ -286,7 +292,8 @@ struct Evaluator {
             guard let from = localDate(values[0]), let to = localDate(values[1]) else { return .null }
             return .int(
                 function == .daysBetween
-                    ? environment.calendar.daysBetween(from, to) : environment.calendar.businessDaysBetween(from, to))
+                    ? environment.calendar.daysBetween(from, to) : environment.calendar.businessDaysBetween(from, to)
+            )
         case .min, .max:
             var best = values[0]
             for value in values.dropFirst() {

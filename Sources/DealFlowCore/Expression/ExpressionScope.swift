@@ -29,17 +29,27 @@ public struct ExpressionScope: Sendable {
     /// Creates the scope of a workflow's expressions.
     public init(workflow: Workflow) {
         self.init(
-            fields: workflow.fields, stageNames: workflow.stages.map(\.name),
-            roleNames: workflow.roles?.map(\.value), fieldsWithErrors: workflow.declarationsWithErrors.fields)
+            fields: workflow.fields,
+            stageNames: workflow.stages.map(\.name),
+            roleNames: workflow.roles?.map(\.value),
+            fieldsWithErrors: workflow.declarationsWithErrors.fields
+        )
     }
 
     /// Creates a scope from its parts.
-    public init(fields: [FieldDefinition], stageNames: [String], roleNames: [String]?, fieldsWithErrors: Set<String> = [])
-    {
+    public init(
+        fields: [FieldDefinition],
+        stageNames: [String],
+        roleNames: [String]?,
+        fieldsWithErrors: Set<String> = []
+    ) {
         for (index, field) in fields.enumerated() where self.fields[field.name] == nil {
             self.fields[field.name] = FieldBinding(
-                index: index, name: field.name, fieldType: field.type,
-                type: ExpressionType(ValueType(field.type, fieldName: field.name), nullable: !field.isRequired))
+                index: index,
+                name: field.name,
+                fieldType: field.type,
+                type: ExpressionType(ValueType(field.type, fieldName: field.name), nullable: !field.isRequired)
+            )
             fieldNames.append(field.name)
         }
         stages = EnumDomain(owner: "stage", values: stageNames)

@@ -47,7 +47,8 @@ public struct SafePattern: Sendable, Hashable {
             throw PatternError(
                 message: "the pattern is too large once its repetitions are expanded "
                     + "(\(compiler.program.count) steps; the limit is \(SafePattern.maximumProgramSize))",
-                offset: 0)
+                offset: 0
+            )
         }
         self.pattern = pattern
         self.program = compiler.program
@@ -314,7 +315,10 @@ private struct PatternParser {
                     } else {
                         what = "this group syntax"
                     }
-                    throw error("\(what) is not supported: it needs backtracking; only (...) and (?:...) groups are", at: open)
+                    throw error(
+                        "\(what) is not supported: it needs backtracking; only (...) and (?:...) groups are",
+                        at: open
+                    )
                 }
             }
             depth += 1
@@ -432,7 +436,8 @@ private struct PatternCompiler {
             throw PatternError(
                 message: "the pattern is too large once its repetitions are expanded (the limit is "
                     + "\(SafePattern.maximumProgramSize) steps)",
-                offset: 0)
+                offset: 0
+            )
         }
         switch node {
         case .empty: break

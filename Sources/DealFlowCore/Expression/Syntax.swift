@@ -52,10 +52,19 @@ public enum UnaryOperator: String, Sendable {
 /// Infix operators, loosest first: `or`, `and`, comparisons and `in`, `+ -`, `* / %`.
 public enum BinaryOperator: String, Sendable {
     case or, and
-    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
     case `in`
     case notIn = "not in"
-    case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%"
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case remainder = "%"
 
     var isOrdering: Bool { self == .less || self == .lessOrEqual || self == .greater || self == .greaterOrEqual }
 }
@@ -81,7 +90,9 @@ struct Parser {
             throw ExpressionProblem(
                 code: .expressionLimit,
                 message: "this expression is \(length) characters long; the limit is \(ExpressionLimits.maximumLength)",
-                offset: 0, length: 1)
+                offset: 0,
+                length: 1
+            )
         }
         guard !text.allSatisfy(\.isWhitespace) else {
             throw ExpressionProblem(code: .expressionSyntax, message: "the expression is empty", offset: 0, length: 1)
@@ -94,8 +105,11 @@ struct Parser {
         if node.depth > ExpressionLimits.maximumDepth {
             throw ExpressionProblem(
                 code: .expressionLimit,
-                message: "this expression nests \(node.depth) levels deep; the limit is \(ExpressionLimits.maximumDepth)",
-                offset: 0, length: 1)
+                message:
+                    "this expression nests \(node.depth) levels deep; the limit is \(ExpressionLimits.maximumDepth)",
+                offset: 0,
+                length: 1
+            )
         }
         return node
     }
@@ -126,25 +140,35 @@ struct Parser {
         let token = current
         if case .end = token.kind {
             return ExpressionProblem(
-                code: .expressionSyntax, message: "the expression ends too early \(context)",
-                offset: max(0, textLength - 1), length: 1)
+                code: .expressionSyntax,
+                message: "the expression ends too early \(context)",
+                offset: max(0, textLength - 1),
+                length: 1
+            )
         }
         return ExpressionProblem(
-            code: .expressionSyntax, message: "unexpected \(describe(token)) \(context)", offset: token.offset,
-            length: max(1, token.length))
+            code: .expressionSyntax,
+            message: "unexpected \(describe(token)) \(context)",
+            offset: token.offset,
+            length: max(1, token.length)
+        )
     }
 
     private func isSymbol(_ symbol: Token.Symbol) -> Bool { current.kind == .symbol(symbol) }
     private func isKeyword(_ keyword: Token.Keyword) -> Bool { current.kind == .keyword(keyword) }
 
-    private mutating func nested<T>(_ body: (inout Parser) throws(ExpressionProblem) -> T) throws(ExpressionProblem) -> T {
+    private mutating func nested<T>(
+        _ body: (inout Parser) throws(ExpressionProblem) -> T
+    ) throws(ExpressionProblem) -> T {
         depth += 1
         defer { depth -= 1 }
         if depth > ExpressionLimits.maximumDepth {
             throw ExpressionProblem(
                 code: .expressionLimit,
                 message: "this expression nests more than \(ExpressionLimits.maximumDepth) levels deep",
-                offset: current.offset, length: 1)
+                offset: current.offset,
+                length: 1
+            )
         }
         return try body(&self)
     }
@@ -184,7 +208,10 @@ struct Parser {
         let token = advance()
         let operand = try nested { (parser: inout Parser) throws(ExpressionProblem) in try parser.negation() }
         return SyntaxNode(
-            kind: .unary(.not, operand), offset: token.offset, length: operand.offset + operand.length - token.offset)
+            kind: .unary(.not, operand),
+            offset: token.offset,
+            length: operand.offset + operand.length - token.offset
+        )
     }
 
     private mutating func comparisonOperator() -> BinaryOperator? {
@@ -213,7 +240,9 @@ struct Parser {
             throw ExpressionProblem(
                 code: .expressionSyntax,
                 message: "comparisons cannot be chained; join them with 'and' (for example 'a < b and b < c')",
-                offset: current.offset, length: max(1, current.length))
+                offset: current.offset,
+                length: max(1, current.length)
+            )
         }
         let (offset, length) = Parser.span(left, right)
         return SyntaxNode(kind: .binary(op, left, right), offset: offset, length: length)
@@ -248,8 +277,10 @@ struct Parser {
         let token = advance()
         let operand = try nested { (parser: inout Parser) throws(ExpressionProblem) in try parser.unary() }
         return SyntaxNode(
-            kind: .unary(.negate, operand), offset: token.offset,
-            length: operand.offset + operand.length - token.offset)
+            kind: .unary(.negate, operand),
+            offset: token.offset,
+            length: operand.offset + operand.length - token.offset
+        )
     }
 
     private mutating func postfix() throws(ExpressionProblem) -> SyntaxNode {
@@ -259,7 +290,10 @@ struct Parser {
             guard case .identifier(let member) = current.kind else { throw unexpected("after '.'") }
             let token = advance()
             node = SyntaxNode(
-                kind: .member(node, member), offset: node.offset, length: token.offset + token.length - node.offset)
+                kind: .member(node, member),
+                offset: node.offset,
+                length: token.offset + token.length - node.offset
+            )
         }
         return node
     }
@@ -299,7 +333,10 @@ struct Parser {
         case .keyword(.true), .keyword(.false):
             _ = advance()
             return SyntaxNode(
-                kind: .literal(.bool(token.kind == .keyword(.true))), offset: token.offset, length: token.length)
+                kind: .literal(.bool(token.kind == .keyword(.true))),
+                offset: token.offset,
+                length: token.length
+            )
         case .keyword(.null):
             _ = advance()
             return SyntaxNode(kind: .literal(.null), offset: token.offset, length: token.length)
@@ -312,7 +349,10 @@ struct Parser {
             let arguments = try arguments(closing: .rightParen)
             let close = advance()
             return SyntaxNode(
-                kind: .call(name, arguments), offset: token.offset, length: close.offset + 1 - token.offset)
+                kind: .call(name, arguments),
+                offset: token.offset,
+                length: close.offset + 1 - token.offset
+            )
         case .symbol(.leftParen):
             _ = advance()
             var inner = try expression()

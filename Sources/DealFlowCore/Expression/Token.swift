@@ -19,10 +19,26 @@ struct Token: Sendable {
     }
 
     enum Symbol: String, Sendable {
-        case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
-        case andAnd = "&&", orOr = "||", bang = "!"
-        case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
-        case leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]", comma = ",", dot = "."
+        case equal = "=="
+        case notEqual = "!="
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
+        case andAnd = "&&"
+        case orOr = "||"
+        case bang = "!"
+        case plus = "+"
+        case minus = "-"
+        case star = "*"
+        case slash = "/"
+        case percent = "%"
+        case leftParen = "("
+        case rightParen = ")"
+        case leftBracket = "["
+        case rightBracket = "]"
+        case comma = ","
+        case dot = "."
     }
 
     var kind: Kind
@@ -105,7 +121,11 @@ struct Lexer {
                         return Token(kind: .duration(duration), offset: start, length: position - start)
                     case .failure(let error):
                         throw ExpressionProblem(
-                            code: .invalidDuration, message: error.message, offset: start, length: position - start)
+                            code: .invalidDuration,
+                            message: error.message,
+                            offset: start,
+                            length: position - start
+                        )
                     }
                 }
             }
@@ -117,21 +137,29 @@ struct Lexer {
                     code: .expressionSyntax,
                     message: "'\(text)\(word)' is neither a number nor a duration; durations are written "
                         + "'30 days', '4 business hours' or '2d'",
-                    offset: start, length: end - start)
+                    offset: start,
+                    length: end - start
+                )
             }
         }
         if isDecimal {
             guard let value = DecimalFormat.parse(text) else {
                 throw ExpressionProblem(
-                    code: .expressionSyntax, message: "the number \(text) has more than 38 digits", offset: start,
-                    length: text.unicodeScalars.count)
+                    code: .expressionSyntax,
+                    message: "the number \(text) has more than 38 digits",
+                    offset: start,
+                    length: text.unicodeScalars.count
+                )
             }
             return Token(kind: .decimal(value), offset: start, length: position - start)
         }
         guard let value = Int(text) else {
             throw ExpressionProblem(
-                code: .expressionSyntax, message: "the integer \(text) is too large (at most \(Int.max))",
-                offset: start, length: position - start)
+                code: .expressionSyntax,
+                message: "the integer \(text) is too large (at most \(Int.max))",
+                offset: start,
+                length: position - start
+            )
         }
         return Token(kind: .integer(value), offset: start, length: position - start)
     }
@@ -147,8 +175,11 @@ struct Lexer {
         let text = String(String.UnicodeScalarView(scalars[start..<end]))
         guard let date = LocalDate(iso: text) else {
             throw ExpressionProblem(
-                code: .invalidDate, message: "'\(text)' is not a date: \(LocalDate.problem(with: text))", offset: start,
-                length: 10)
+                code: .invalidDate,
+                message: "'\(text)' is not a date: \(LocalDate.problem(with: text))",
+                offset: start,
+                length: 10
+            )
         }
         position = end
         return Token(kind: .date(date), offset: start, length: 10)
@@ -184,8 +215,11 @@ struct Lexer {
             position += 1
         }
         throw ExpressionProblem(
-            code: .expressionSyntax, message: "this string is never closed: add the closing \(quote)", offset: start,
-            length: 1)
+            code: .expressionSyntax,
+            message: "this string is never closed: add the closing \(quote)",
+            offset: start,
+            length: 1
+        )
     }
 
     private mutating func symbol() throws(ExpressionProblem) -> Token {
@@ -203,16 +237,25 @@ struct Lexer {
         switch first {
         case "=":
             throw ExpressionProblem(
-                code: .expressionSyntax, message: "'=' is not an operator here; compare with '=='", offset: start,
-                length: 1)
+                code: .expressionSyntax,
+                message: "'=' is not an operator here; compare with '=='",
+                offset: start,
+                length: 1
+            )
         case "&", "|":
             throw ExpressionProblem(
                 code: .expressionSyntax,
                 message: "'\(first)' is not an operator; write '\(first)\(first)' or '\(first == "&" ? "and" : "or")'",
-                offset: start, length: 1)
+                offset: start,
+                length: 1
+            )
         default:
             throw ExpressionProblem(
-                code: .expressionSyntax, message: "unexpected character '\(first)'", offset: start, length: 1)
+                code: .expressionSyntax,
+                message: "unexpected character '\(first)'",
+                offset: start,
+                length: 1
+            )
         }
     }
 }

@@ -50,10 +50,17 @@ public struct TypeChecker: Sendable {
             switch typed.type.base {
             case .bool, .unknown: break
             case .null:
-                checking.report(.notBoolean, "\(role) must be true or false, but this expression is always null", typed.node)
+                checking.report(
+                    .notBoolean,
+                    "\(role) must be true or false, but this expression is always null",
+                    typed.node
+                )
             default:
                 checking.report(
-                    .notBoolean, "\(role) must be true or false, but this expression is \(typed.type.base)", typed.node)
+                    .notBoolean,
+                    "\(role) must be true or false, but this expression is \(typed.type.base)",
+                    typed.node
+                )
             }
         }
     }
@@ -65,8 +72,10 @@ public struct TypeChecker: Sendable {
             case .date, .datetime, .unknown: break
             default:
                 checking.report(
-                    .typeMismatch, "a timer's 'at' must be a date or a datetime, but this expression is \(typed.type.base)",
-                    typed.node)
+                    .typeMismatch,
+                    "a timer's 'at' must be a date or a datetime, but this expression is \(typed.type.base)",
+                    typed.node
+                )
             }
         }
     }
@@ -87,7 +96,10 @@ public struct TypeChecker: Sendable {
             if let suggestion = SpellingSuggestion.closest(to: word, among: scope.fieldNames) {
                 notes.append(Diagnostic.Note("or did you mean the field '\(suggestion)'?"))
             }
-            return CheckResult(compiled: nil, diagnostics: [Diagnostic(.unquotedString, message, at: location, notes: notes)])
+            return CheckResult(
+                compiled: nil,
+                diagnostics: [Diagnostic(.unquotedString, message, at: location, notes: notes)]
+            )
         }
         return run(source) { checking, typed in
             checking.checkFits(typed, into: field, source: source)
@@ -99,7 +111,11 @@ public struct TypeChecker: Sendable {
         _ text: Located<String>,
         to field: ExpressionScope.FieldBinding
     ) -> CheckResult {
-        let source = ExpressionSource(text: Value.quoted(text.value), location: text.location, mapsColumnsExactly: false)
+        let source = ExpressionSource(
+            text: Value.quoted(text.value),
+            location: text.location,
+            mapsColumnsExactly: false
+        )
         var diagnostics: [Diagnostic] = []
         switch field.fieldType {
         case .string, .text: break
@@ -107,7 +123,11 @@ public struct TypeChecker: Sendable {
             if !values.contains(text.value) {
                 diagnostics.append(
                     Diagnostic.unknownEnumValue(
-                        text.value, in: EnumDomain(owner: "field '\(field.name)'", values: values), at: text.location))
+                        text.value,
+                        in: EnumDomain(owner: "field '\(field.name)'", values: values),
+                        at: text.location
+                    )
+                )
             }
         default:
             diagnostics.append(
@@ -115,10 +135,16 @@ public struct TypeChecker: Sendable {
                     .typeMismatch,
                     "'\(field.name)' is \(ValueType(field.fieldType, fieldName: field.name)), but \(Value.quoted(text.value)) "
                         + "is a quoted string; write the value without quotes",
-                    at: text.location))
+                    at: text.location
+                )
+            )
         }
         let compiled = CompiledExpression(
-            source: source, root: .constant(.string(text.value)), type: ExpressionType(.string), reads: [])
+            source: source,
+            root: .constant(.string(text.value)),
+            type: ExpressionType(.string),
+            reads: []
+        )
         return CheckResult(compiled: diagnostics.isEmpty ? compiled : nil, diagnostics: diagnostics)
     }
 
@@ -136,8 +162,11 @@ public struct TypeChecker: Sendable {
             node = try Parser.parse(source.text)
         } catch {
             let diagnostic = Diagnostic(
-                error.code, error.message, at: source.location(ofOffset: error.offset, length: error.length),
-                notes: error.notes.map { Diagnostic.Note($0) })
+                error.code,
+                error.message,
+                at: source.location(ofOffset: error.offset, length: error.length),
+                notes: error.notes.map { Diagnostic.Note($0) }
+            )
             return CheckResult(compiled: nil, diagnostics: [diagnostic])
         }
         var checking = Checking(scope: scope, source: source)
@@ -145,8 +174,11 @@ public struct TypeChecker: Sendable {
         finish(&checking, typed)
         let diagnostics = checking.problems.map {
             Diagnostic(
-                $0.code, $0.message, at: source.location(ofOffset: $0.offset, length: $0.length),
-                notes: $0.notes.map { Diagnostic.Note($0) })
+                $0.code,
+                $0.message,
+                at: source.location(ofOffset: $0.offset, length: $0.length),
+                notes: $0.notes.map { Diagnostic.Note($0) }
+            )
         }
         let compiled =
             diagnostics.isEmpty
@@ -176,7 +208,9 @@ private struct Checking {
     }
 
     mutating func report(_ code: DiagnosticCode, _ message: String, _ node: SyntaxNode, notes: [String] = []) {
-        problems.append(ExpressionProblem(code: code, message: message, offset: node.offset, length: node.length, notes: notes))
+        problems.append(
+            ExpressionProblem(code: code, message: message, offset: node.offset, length: node.length, notes: notes)
+        )
     }
 
     /// The text of a node, shortened, for messages: `'amount'`, `"ten"`.
@@ -217,12 +251,20 @@ private struct Checking {
                 read(.context(name))
                 return Typed(expression: .context(name), type: scope.type(of: name), node: node)
             }
-            report(.unknownName, "\(quote(node)) has no meaning: only actor.id and actor.role are written with a dot", node)
+            report(
+                .unknownName,
+                "\(quote(node)) has no meaning: only actor.id and actor.role are written with a dot",
+                node
+            )
             return unknown(node)
         case .unary(.not, let operand):
             let inner = infer(operand)
             requireBoolean(inner, operator: "not")
-            return Typed(expression: .not(inner.expression), type: ExpressionType(.bool, nullable: inner.type.isNullable), node: node)
+            return Typed(
+                expression: .not(inner.expression),
+                type: ExpressionType(.bool, nullable: inner.type.isNullable),
+                node: node
+            )
         case .unary(.negate, let operand):
             let inner = infer(operand)
             guard inner.type.base.isNumeric || inner.type.base == .unknown else {
@@ -242,7 +284,11 @@ private struct Checking {
             return call(name, arguments, node)
         case .list(let items):
             let typed = items.map { infer($0) }
-            return Typed(expression: .list(typed.map(\.expression)), type: ExpressionType(.list(elementType(typed))), node: node)
+            return Typed(
+                expression: .list(typed.map(\.expression)),
+                type: ExpressionType(.list(elementType(typed))),
+                node: node
+            )
         }
     }
 
@@ -273,7 +319,12 @@ private struct Checking {
     private mutating func requireBoolean(_ typed: Typed, operator name: String) {
         switch typed.type.base {
         case .bool, .unknown, .null: break
-        default: report(.typeMismatch, "'\(name)' needs a boolean, but \(quote(typed.node)) is \(typed.type.base)", typed.node)
+        default:
+            report(
+                .typeMismatch,
+                "'\(name)' needs a boolean, but \(quote(typed.node)) is \(typed.type.base)",
+                typed.node
+            )
         }
     }
 
@@ -293,7 +344,12 @@ private struct Checking {
 
     // MARK: - Operators
 
-    private mutating func binary(_ op: BinaryOperator, _ leftNode: SyntaxNode, _ rightNode: SyntaxNode, _ node: SyntaxNode)
+    private mutating func binary(
+        _ op: BinaryOperator,
+        _ leftNode: SyntaxNode,
+        _ rightNode: SyntaxNode,
+        _ node: SyntaxNode
+    )
         -> Typed
     {
         let left = infer(leftNode)
@@ -310,12 +366,16 @@ private struct Checking {
             checkEquatable(left, right, verb: "compare")
             return Typed(
                 expression: .equal(left.expression, right.expression, negated: op == .notEqual),
-                type: ExpressionType(.bool), node: node)
+                type: ExpressionType(.bool),
+                node: node
+            )
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             checkOrdered(left, right, op: op)
             return Typed(
-                expression: .order(op, left.expression, right.expression), type: ExpressionType(.bool, nullable: nullable),
-                node: node)
+                expression: .order(op, left.expression, right.expression),
+                type: ExpressionType(.bool, nullable: nullable),
+                node: node
+            )
         case .in, .notIn:
             return membership(left, right, negated: op == .notIn, node)
         case .add, .subtract, .multiply, .divide, .remainder:
@@ -334,15 +394,23 @@ private struct Checking {
                 report(
                     .typeMismatch,
                     "cannot \(verb) \(quote(left.node)) (\(l)) with \(quote(right.node)) (\(r)): they share no value",
-                    right.node)
+                    right.node
+                )
             }
         case (.date, .datetime), (.datetime, .date):
             report(
-                .typeMismatch, "cannot \(verb) \(quote(left.node)) (\(l)) with \(quote(right.node)) (\(r))", right.node,
-                notes: ["compare a date with 'today' and a datetime with 'now'"])
+                .typeMismatch,
+                "cannot \(verb) \(quote(left.node)) (\(l)) with \(quote(right.node)) (\(r))",
+                right.node,
+                notes: ["compare a date with 'today' and a datetime with 'now'"]
+            )
         default:
             if l != r {
-                report(.typeMismatch, "cannot \(verb) \(quote(left.node)) (\(l)) with \(quote(right.node)) (\(r))", right.node)
+                report(
+                    .typeMismatch,
+                    "cannot \(verb) \(quote(left.node)) (\(l)) with \(quote(right.node)) (\(r))",
+                    right.node
+                )
             }
         }
     }
@@ -352,8 +420,13 @@ private struct Checking {
         let diagnostic = Diagnostic.unknownEnumValue(value, in: domain, at: source.location)
         problems.append(
             ExpressionProblem(
-                code: .unknownEnumValue, message: diagnostic.message, offset: typed.node.offset, length: typed.node.length,
-                notes: diagnostic.notes.map(\.message)))
+                code: .unknownEnumValue,
+                message: diagnostic.message,
+                offset: typed.node.offset,
+                length: typed.node.length,
+                notes: diagnostic.notes.map(\.message)
+            )
+        )
     }
 
     private mutating func checkOrdered(_ left: Typed, _ right: Typed, op: BinaryOperator) {
@@ -361,13 +434,21 @@ private struct Checking {
         if l == .unknown || r == .unknown { return }
         if l == .null || r == .null {
             let nullNode = l == .null ? left.node : right.node
-            report(.typeMismatch, "'\(op.rawValue)' cannot compare with null; test for it with '== null' or has(field)", nullNode)
+            report(
+                .typeMismatch,
+                "'\(op.rawValue)' cannot compare with null; test for it with '== null' or has(field)",
+                nullNode
+            )
             return
         }
         for side in [left, right] {
             switch side.type.base {
             case .enumeration:
-                report(.typeMismatch, "enum values have no order: compare \(quote(side.node)) with '==' or 'in'", side.node)
+                report(
+                    .typeMismatch,
+                    "enum values have no order: compare \(quote(side.node)) with '==' or 'in'",
+                    side.node
+                )
                 return
             case .bool, .list, .duration:
                 report(.typeMismatch, "\(quote(side.node)) is \(side.type.base), which has no order", side.node)
@@ -383,8 +464,14 @@ private struct Checking {
         let type = ExpressionType(.bool, nullable: left.type.isNullable)
         guard case .list(let items) = right.node.kind, case .list(let expressions) = right.expression else {
             if right.type.base != .unknown {
-                let notes = right.type.base.isText ? ["to look for text inside a string, use contains(string, text)"] : []
-                report(.typeMismatch, "'in' needs a list such as [\"a\", \"b\"], but \(quote(right.node)) is \(right.type.base)", right.node, notes: notes)
+                let notes =
+                    right.type.base.isText ? ["to look for text inside a string, use contains(string, text)"] : []
+                report(
+                    .typeMismatch,
+                    "'in' needs a list such as [\"a\", \"b\"], but \(quote(right.node)) is \(right.type.base)",
+                    right.node,
+                    notes: notes
+                )
             }
             return unknown(node)
         }
@@ -407,12 +494,16 @@ private struct Checking {
                 }
             return Typed(
                 expression: .arithmetic(op, left.expression, right.expression),
-                type: ExpressionType(resultType, nullable: nullable), node: node)
+                type: ExpressionType(resultType, nullable: nullable),
+                node: node
+            )
         }
         if op == .add, l.isText, r.isText {
             return Typed(
-                expression: .concatenate(left.expression, right.expression), type: ExpressionType(.string, nullable: nullable),
-                node: node)
+                expression: .concatenate(left.expression, right.expression),
+                type: ExpressionType(.string, nullable: nullable),
+                node: node
+            )
         }
         if op == .add || op == .subtract {
             if l.isTemporal, r == .duration, case .constant(.duration(let duration)) = right.expression {
@@ -423,8 +514,13 @@ private struct Checking {
             }
             if op == .subtract, l.isTemporal, r.isTemporal {
                 report(
-                    .typeMismatch, "cannot subtract \(quote(right.node)) from \(quote(left.node))", node,
-                    notes: ["count the days between them with days_between(\(snippet(right.node)), \(snippet(left.node)))"])
+                    .typeMismatch,
+                    "cannot subtract \(quote(right.node)) from \(quote(left.node))",
+                    node,
+                    notes: [
+                        "count the days between them with days_between(\(snippet(right.node)), \(snippet(left.node)))"
+                    ]
+                )
                 return unknown(node)
             }
         }
@@ -445,11 +541,19 @@ private struct Checking {
         return String(String.UnicodeScalarView(text[min(node.offset, end)..<end]))
     }
 
-    private func shift(_ base: Typed, _ duration: CalendarDuration, sign: Int, nullable: Bool, _ node: SyntaxNode) -> Typed {
+    private func shift(
+        _ base: Typed,
+        _ duration: CalendarDuration,
+        sign: Int,
+        nullable: Bool,
+        _ node: SyntaxNode
+    ) -> Typed {
         let keepsDate = base.type.base == .date && duration.unit.countsDays && duration.timeOfDay == nil
         return Typed(
             expression: .shift(base.expression, duration, sign: sign),
-            type: ExpressionType(keepsDate ? .date : .datetime, nullable: nullable), node: node)
+            type: ExpressionType(keepsDate ? .date : .datetime, nullable: nullable),
+            node: node
+        )
     }
 
     // MARK: - Functions
@@ -470,7 +574,11 @@ private struct Checking {
                 function.arity.lowerBound == function.arity.upperBound
                 ? "\(function.arity.lowerBound) argument\(function.arity.lowerBound == 1 ? "" : "s")"
                 : "at least \(function.arity.lowerBound) arguments"
-            report(.argumentCount, "\(name)() takes \(expected), but \(arguments.count) \(arguments.count == 1 ? "is" : "are") given: \(function.signature)", node)
+            report(
+                .argumentCount,
+                "\(name)() takes \(expected), but \(arguments.count) \(arguments.count == 1 ? "is" : "are") given: \(function.signature)",
+                node
+            )
             for argument in arguments { _ = infer(argument) }
             return unknown(node)
         }
@@ -497,8 +605,10 @@ private struct Checking {
             let argument = typed[index]
             if accepted(argument.type.base) || argument.type.base == .null { return true }
             report(
-                .typeMismatch, "\(name)() takes \(description), but \(quote(argument.node)) is \(argument.type.base)",
-                argument.node)
+                .typeMismatch,
+                "\(name)() takes \(description), but \(quote(argument.node)) is \(argument.type.base)",
+                argument.node
+            )
             return false
         }
         let result: ValueType
@@ -506,7 +616,8 @@ private struct Checking {
         case .has:
             preconditionFailure("handled above")
         case .len:
-            guard require(0, { $0.isText || { if case .list = $0 { true } else { false } }($0) }, "a string or a list") else {
+            guard require(0, { $0.isText || { if case .list = $0 { true } else { false } }($0) }, "a string or a list")
+            else {
                 return unknown(node)
             }
             result = .int
@@ -519,22 +630,32 @@ private struct Checking {
         case .matches:
             guard require(0, \.isText, "a string to match") else { return unknown(node) }
             guard case .constant(.string(let pattern)) = typed[1].expression else {
-                report(.invalidPattern, "the pattern of matches() must be written as a string literal, so that it is checked when the workflow is validated", typed[1].node)
+                report(
+                    .invalidPattern,
+                    "the pattern of matches() must be written as a string literal, so that it is checked when the workflow is validated",
+                    typed[1].node
+                )
                 return unknown(node)
             }
             do throws(PatternError) {
                 let compiled = try SafePattern(pattern)
                 return Typed(
-                    expression: .matches(typed[0].expression, compiled), type: ExpressionType(.bool, nullable: nullable),
-                    node: node)
+                    expression: .matches(typed[0].expression, compiled),
+                    type: ExpressionType(.bool, nullable: nullable),
+                    node: node
+                )
             } catch {
                 let patternNode = typed[1].node
                 let exact = !pattern.unicodeScalars.contains("\\") && !pattern.unicodeScalars.contains("\"")
                 let offset = exact ? patternNode.offset + 1 + error.offset : patternNode.offset
                 problems.append(
                     ExpressionProblem(
-                        code: .invalidPattern, message: "invalid pattern: \(error.message)", offset: offset,
-                        length: exact ? 1 : patternNode.length))
+                        code: .invalidPattern,
+                        message: "invalid pattern: \(error.message)",
+                        offset: offset,
+                        length: exact ? 1 : patternNode.length
+                    )
+                )
                 return unknown(node)
             }
         case .daysBetween, .businessDaysBetween:
@@ -557,7 +678,10 @@ private struct Checking {
             result = typed[0].type.base
         }
         return Typed(
-            expression: .call(function, typed.map(\.expression)), type: ExpressionType(result, nullable: nullable), node: node)
+            expression: .call(function, typed.map(\.expression)),
+            type: ExpressionType(result, nullable: nullable),
+            node: node
+        )
     }
 
     // MARK: - Assignment
@@ -574,7 +698,8 @@ private struct Checking {
         }
         var fits: Bool
         switch (field.fieldType, base) {
-        case (.int, .int), (.decimal, .int), (.decimal, .decimal), (.bool, .bool), (.date, .date), (.datetime, .datetime):
+        case (.int, .int), (.decimal, .int), (.decimal, .decimal), (.bool, .bool), (.date, .date),
+            (.datetime, .datetime):
             fits = true
         case (.string, let type), (.text, let type):
             fits = type.isText
@@ -595,13 +720,20 @@ private struct Checking {
             var notes: [String] = []
             if case .int = field.fieldType, base == .decimal { notes.append("an int field cannot hold a fraction") }
             if case .enumeration = field.fieldType { notes.append("the value must be one of the field's values") }
-            report(.typeMismatch, "'\(field.name)' is \(fieldType), but this value is \(base)", typed.node, notes: notes)
+            report(
+                .typeMismatch,
+                "'\(field.name)' is \(fieldType), but this value is \(base)",
+                typed.node,
+                notes: notes
+            )
             return
         }
         if typed.type.isNullable, !field.type.isNullable {
             report(
-                .typeMismatch, "'\(field.name)' is required, but this value may be null (when a field it reads is not set)",
-                typed.node)
+                .typeMismatch,
+                "'\(field.name)' is required, but this value may be null (when a field it reads is not set)",
+                typed.node
+            )
         }
     }
 }

@@ -45,7 +45,8 @@ public struct GuardFailure: Hashable, Sendable {
 
     public static func == (lhs: GuardFailure, rhs: GuardFailure) -> Bool {
         lhs.expression == rhs.expression && lhs.message == rhs.message && lhs.location == rhs.location
-            && lhs.reason == rhs.reason && lhs.values.elementsEqual(rhs.values) { $0.name == $1.name && $0.value == $1.value }
+            && lhs.reason == rhs.reason
+            && lhs.values.elementsEqual(rhs.values) { $0.name == $1.name && $0.value == $1.value }
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -74,6 +75,11 @@ extension Guard {
             reason = .error(error.message)
         }
         return GuardFailure(
-            expression: expression.text, message: message, location: expression.location, values: values, reason: reason)
+            expression: expression.text,
+            message: message,
+            location: expression.location,
+            values: values,
+            reason: reason
+        )
     }
 }

@@ -115,7 +115,11 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
 
 extension Diagnostic {
     /// `"prize" is not a value of field 'lost_reason' (did you mean "price"?)`, with the values in a note.
-    public static func unknownEnumValue(_ value: String, in domain: EnumDomain, at location: SourceLocation) -> Diagnostic {
+    public static func unknownEnumValue(
+        _ value: String,
+        in domain: EnumDomain,
+        at location: SourceLocation
+    ) -> Diagnostic {
         let suggestion = SpellingSuggestion.closest(to: value, among: domain.values)
         let hint = suggestion.map { " (did you mean \(Value.quoted($0))?)" } ?? ""
         let what =
@@ -125,7 +129,10 @@ extension Diagnostic {
             default: "a value of \(domain.owner)"
             }
         return Diagnostic(
-            .unknownEnumValue, "\(Value.quoted(value)) is not \(what)\(hint)", at: location,
-            notes: [Note("the values are " + domain.values.joined(separator: ", "))])
+            .unknownEnumValue,
+            "\(Value.quoted(value)) is not \(what)\(hint)",
+            at: location,
+            notes: [Note("the values are " + domain.values.joined(separator: ", "))]
+        )
     }
 }

@@ -40,7 +40,9 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     private func excerpt(at location: SourceLocation) -> String {
-        guard let fileLines = lines[location.file], location.line >= 1, location.line <= fileLines.count else { return "" }
+        guard let fileLines = lines[location.file], location.line >= 1, location.line <= fileLines.count else {
+            return ""
+        }
         let line = fileLines[location.line - 1]
         let scalars = Array(line.unicodeScalars)
         guard location.column >= 1, location.column <= scalars.count + 1 else { return "\(line)\n" }

@@ -32,8 +32,12 @@ public enum WorkflowValidator {
             return Outcome(validated: nil, diagnostics: diagnostics)
         }
         let validated = ValidatedWorkflow(
-            definition: validation.workflow, scope: validation.scope, warnings: diagnostics, initialStage: initial,
-            dealFields: validation.dealFields)
+            definition: validation.workflow,
+            scope: validation.scope,
+            warnings: diagnostics,
+            initialStage: initial,
+            dealFields: validation.dealFields
+        )
         return Outcome(validated: validated, diagnostics: diagnostics)
     }
 
@@ -96,8 +100,10 @@ private struct Validation {
         let id = workflow.id
         if !WorkflowValidator.isName(id.value) {
             report(
-                .invalidName, "the workflow identifier '\(id.value)' may only use letters, digits, '-' and '_'",
-                at: id.location)
+                .invalidName,
+                "the workflow identifier '\(id.value)' may only use letters, digits, '-' and '_'",
+                at: id.location
+            )
         }
         if let version = workflow.version, version.value < 1 {
             report(.invalidValue, "version must be a positive integer, not \(version.value)", at: version.location)
@@ -108,7 +114,11 @@ private struct Validation {
         guard let roles = workflow.roles else { return }
         reportDuplicates(roles, what: "role")
         for role in roles where !WorkflowValidator.isName(role.value) {
-            report(.invalidName, "the role '\(role.value)' may only use letters, digits, '-' and '_'", at: role.location)
+            report(
+                .invalidName,
+                "the role '\(role.value)' may only use letters, digits, '-' and '_'",
+                at: role.location
+            )
         }
     }
 
@@ -117,8 +127,11 @@ private struct Validation {
         for item in items {
             if let first = seen[item.value] {
                 report(
-                    .duplicateEntry, "the \(what) '\(item.value)' is listed twice", at: item.location,
-                    notes: [Diagnostic.Note("first listed here", at: first)])
+                    .duplicateEntry,
+                    "the \(what) '\(item.value)' is listed twice",
+                    at: item.location,
+                    notes: [Diagnostic.Note("first listed here", at: first)]
+                )
             } else {
                 seen[item.value] = item.location
             }
@@ -162,37 +175,56 @@ private struct Validation {
                     .invalidName,
                     "the field name '\(field.name)' must start with a letter or '_' and use only letters, digits and '_', "
                         + "so that expressions can read it",
-                    at: field.location)
+                    at: field.location
+                )
             } else if ExpressionScope.reservedNames.contains(field.name) {
                 report(
-                    .invalidName, "'\(field.name)' is a reserved name in expressions; choose another name for the field",
-                    at: field.location)
+                    .invalidName,
+                    "'\(field.name)' is a reserved name in expressions; choose another name for the field",
+                    at: field.location
+                )
             }
             if case .enumeration(let values) = field.type {
                 if values.isEmpty {
-                    report(.invalidField, "the enum field '\(field.name)' needs at least one value in 'values'", at: field.location)
+                    report(
+                        .invalidField,
+                        "the enum field '\(field.name)' needs at least one value in 'values'",
+                        at: field.location
+                    )
                 }
                 var seen = Set<String>()
                 for value in values where !seen.insert(value).inserted {
-                    report(.duplicateEntry, "the value '\(value)' is listed twice in '\(field.name)'", at: field.location)
+                    report(
+                        .duplicateEntry,
+                        "the value '\(value)' is listed twice in '\(field.name)'",
+                        at: field.location
+                    )
                 }
                 if let defaultValue = field.defaultValue, case .string(let text) = defaultValue.value,
                     !values.contains(text)
                 {
                     diagnostics.append(
                         Diagnostic.unknownEnumValue(
-                            text, in: EnumDomain(owner: "field '\(field.name)'", values: values), at: defaultValue.location))
+                            text,
+                            in: EnumDomain(owner: "field '\(field.name)'", values: values),
+                            at: defaultValue.location
+                        )
+                    )
                 }
             }
             for bound in [field.minimum, field.maximum].compactMap({ $0 }) where !field.type.isNumeric {
                 report(
-                    .invalidField, "min and max apply to int and decimal fields; '\(field.name)' is \(field.type.name)",
-                    at: bound.location)
+                    .invalidField,
+                    "min and max apply to int and decimal fields; '\(field.name)' is \(field.type.name)",
+                    at: bound.location
+                )
             }
             if let minimum = field.minimum, let maximum = field.maximum, minimum.value > maximum.value {
                 report(
-                    .invalidField, "the minimum of '\(field.name)' (\(minimum.value)) is larger than its maximum (\(maximum.value))",
-                    at: minimum.location)
+                    .invalidField,
+                    "the minimum of '\(field.name)' (\(minimum.value)) is larger than its maximum (\(maximum.value))",
+                    at: minimum.location
+                )
             }
             if field.type.isNumeric, let defaultValue = field.defaultValue,
                 let message = rangeProblem(defaultValue.value, field: field, what: "the default")
@@ -224,7 +256,10 @@ private struct Validation {
         let mapping = workflow.dealFields
         let roles: [(Located<String>?, String, String, (FieldType) -> Bool, String)] = [
             (mapping.amount, "amount", "amount", { $0 == .int || $0 == .decimal }, "decimal or int"),
-            (mapping.currency, "currency", "currency", { if case .enumeration = $0 { true } else { $0 == .string } }, "enum or string"),
+            (
+                mapping.currency, "currency", "currency", { if case .enumeration = $0 { true } else { $0 == .string } },
+                "enum or string"
+            ),
             (mapping.closeDate, "close_date", "close_date", { $0 == .date }, "date"),
         ]
         var resolved: [String?] = []
@@ -235,16 +270,21 @@ private struct Validation {
                         let suggestion = SpellingSuggestion.closest(to: explicit.value, among: scope.fieldNames)
                         report(
                             .invalidDealField,
-                            "deal.\(key) names '\(explicit.value)', which is not a field" + SpellingSuggestion.phrase(suggestion),
-                            at: explicit.location)
+                            "deal.\(key) names '\(explicit.value)', which is not a field"
+                                + SpellingSuggestion.phrase(suggestion),
+                            at: explicit.location
+                        )
                     }
                     resolved.append(nil)
                     continue
                 }
                 if !accepts(field.type) {
                     report(
-                        .invalidDealField, "deal.\(key) must name a \(expected) field, but '\(field.name)' is \(field.type.name)",
-                        at: explicit.location, notes: [Diagnostic.Note("'\(field.name)' is declared here", at: field.location)])
+                        .invalidDealField,
+                        "deal.\(key) must name a \(expected) field, but '\(field.name)' is \(field.type.name)",
+                        at: explicit.location,
+                        notes: [Diagnostic.Note("'\(field.name)' is declared here", at: field.location)]
+                    )
                     resolved.append(nil)
                     continue
                 }
@@ -265,22 +305,30 @@ private struct Validation {
         for index in workflow.stages.indices {
             let stage = workflow.stages[index]
             if !WorkflowValidator.isName(stage.name) {
-                report(.invalidName, "the stage name '\(stage.name)' may only use letters, digits, '-' and '_'", at: stage.location)
+                report(
+                    .invalidName,
+                    "the stage name '\(stage.name)' may only use letters, digits, '-' and '_'",
+                    at: stage.location
+                )
             }
             if let initial = stage.initialLocation {
                 if let first = firstInitial {
                     report(
                         .multipleInitialStages,
                         "'\(stage.name)' is marked initial, but '\(first.name)' already is; a workflow has exactly one initial stage",
-                        at: initial, notes: [Diagnostic.Note("'\(first.name)' is marked initial here", at: first.initialLocation)])
+                        at: initial,
+                        notes: [Diagnostic.Note("'\(first.name)' is marked initial here", at: first.initialLocation)]
+                    )
                 } else {
                     firstInitial = stage
                 }
             }
             if let probability = stage.probability, probability.value < 0 || probability.value > 100 {
                 report(
-                    .invalidProbability, "probability must be a percentage from 0 to 100, not \(probability.value)",
-                    at: probability.location)
+                    .invalidProbability,
+                    "probability must be a percentage from 0 to 100, not \(probability.value)",
+                    at: probability.location
+                )
             }
             if stage.probability == nil, stage.outcome == nil, dealFields.amount != nil,
                 !workflow.declarationsWithErrors.stages.contains(stage.name)
@@ -288,7 +336,8 @@ private struct Validation {
                 report(
                     .missingProbability,
                     "stage '\(stage.name)' has no probability; the weighted forecast counts its deals at 0%",
-                    at: stage.location)
+                    at: stage.location
+                )
             }
             checkFieldReferences(stage.requires)
             workflow.stages[index].onEnter = checkActions(stage.onEnter)
@@ -304,8 +353,10 @@ private struct Validation {
         } else if !workflow.stages.isEmpty {
             let location = workflow.stages.first?.location ?? workflow.id.location
             report(
-                .missingInitialStage, "no stage is marked 'initial: true'; deals would have nowhere to start",
-                at: location)
+                .missingInitialStage,
+                "no stage is marked 'initial: true'; deals would have nowhere to start",
+                at: location
+            )
         } else {
             report(.missingInitialStage, "the workflow has no stages", at: workflow.id.location)
         }
@@ -334,7 +385,9 @@ private struct Validation {
                 report(
                     .timerTransition,
                     "the timer in stage '\(stage.name)' fires '\(transition.name)', which does not leave '\(stage.name)' (\(sources))",
-                    at: name.location, notes: [Diagnostic.Note("'\(transition.name)' is defined here", at: transition.location)])
+                    at: name.location,
+                    notes: [Diagnostic.Note("'\(transition.name)' is defined here", at: transition.location)]
+                )
                 break
             }
             let guaranteed = Set(workflow.fields.filter(\.isRequired).map(\.name)).union(stage.requires.map(\.value))
@@ -346,23 +399,29 @@ private struct Validation {
                 transition.actions.compactMap { action -> String? in
                     if case .set(let set) = action { return set.field.value }
                     return nil
-                })
+                }
+            )
             var reported = Set<String>()
             for field in needed where !guaranteed.contains(field) && reported.insert(field).inserted {
                 var notes = [
                     Diagnostic.Note(
-                        "make '\(field)' required, add it to the requires of stage '\(stage.name)', or fire a transition that does not need it")
+                        "make '\(field)' required, add it to the requires of stage '\(stage.name)', or fire a transition that does not need it"
+                    )
                 ]
                 if setByActions.contains(field) {
                     notes.append(
                         Diagnostic.Note(
-                            "'\(transition.name)' sets '\(field)' in its actions, but requires are checked before actions run"))
+                            "'\(transition.name)' sets '\(field)' in its actions, but requires are checked before actions run"
+                        )
+                    )
                 }
                 report(
                     .timerRequires,
                     "the timer in stage '\(stage.name)' fires '\(transition.name)', which needs '\(field)', but a timer supplies "
                         + "no input and '\(field)' may be unset in '\(stage.name)'",
-                    at: name.location, notes: notes)
+                    at: name.location,
+                    notes: notes
+                )
             }
         }
         return timer
@@ -397,13 +456,16 @@ private struct Validation {
                 let event = notify.event
                 if NotifyAction.reservedEvents.contains(event.value) {
                     report(
-                        .reservedEvent, "'\(event.value)' is an event the engine emits itself; give this notification its own name",
-                        at: event.location)
+                        .reservedEvent,
+                        "'\(event.value)' is an event the engine emits itself; give this notification its own name",
+                        at: event.location
+                    )
                 } else if !isEventName(event.value) {
                     report(
                         .invalidName,
                         "the event name '\(event.value)' may only use lowercase letters, digits, '_' and dots (for example deal.lost)",
-                        at: event.location)
+                        at: event.location
+                    )
                 }
                 return action
             }
@@ -414,7 +476,10 @@ private struct Validation {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         return !parts.isEmpty
             && parts.allSatisfy { part in
-                !part.isEmpty && part.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+                !part.isEmpty
+                    && part.unicodeScalars.allSatisfy {
+                        ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+                    }
             }
     }
 
@@ -423,7 +488,11 @@ private struct Validation {
         let title = task.title
         switch TitleTemplate.parse(title.value) {
         case .failure(let error):
-            report(.invalidTemplate, "invalid title: \(error.message)", at: titleLocation(title, offset: error.offset, length: error.length))
+            report(
+                .invalidTemplate,
+                "invalid title: \(error.message)",
+                at: titleLocation(title, offset: error.offset, length: error.length)
+            )
         case .success(let template):
             let known = scope.fieldNames + TitleTemplate.builtinNames
             var allKnown = true
@@ -433,8 +502,10 @@ private struct Validation {
                 let suggestion = SpellingSuggestion.closest(to: placeholder.name, among: known)
                 report(
                     .invalidTemplate,
-                    "the title reads '{{\(placeholder.name)}}', which is not a field" + SpellingSuggestion.phrase(suggestion),
-                    at: titleLocation(title, offset: placeholder.offset, length: placeholder.name.count))
+                    "the title reads '{{\(placeholder.name)}}', which is not a field"
+                        + SpellingSuggestion.phrase(suggestion),
+                    at: titleLocation(title, offset: placeholder.offset, length: placeholder.name.count)
+                )
             }
             if allKnown { task.compiledTitle = template }
         }
@@ -445,7 +516,8 @@ private struct Validation {
 
     private func titleLocation(_ title: Located<String>, offset: Int, length: Int) -> SourceLocation {
         // Titles are usually quoted one-line scalars: the text starts one column after the quote.
-        title.location.length > title.value.count ? title.location.shifted(by: 1 + offset, length: length) : title.location
+        title.location.length > title.value.count
+            ? title.location.shifted(by: 1 + offset, length: length) : title.location
     }
 
     private mutating func checkAssignee(_ assignee: Located<String>, what: String) {
@@ -455,7 +527,9 @@ private struct Validation {
             report(
                 .unknownRole,
                 "the \(what) '\(name)' is not a declared role (did you mean '\(suggestion)'?); it would be taken as a user id",
-                at: assignee.location, severity: .warning)
+                at: assignee.location,
+                severity: .warning
+            )
         }
     }
 
@@ -466,11 +540,14 @@ private struct Validation {
             let transition = workflow.transitions[index]
             if !WorkflowValidator.isName(transition.name) {
                 report(
-                    .invalidName, "the transition name '\(transition.name)' may only use letters, digits, '-' and '_'",
-                    at: transition.location)
+                    .invalidName,
+                    "the transition name '\(transition.name)' may only use letters, digits, '-' and '_'",
+                    at: transition.location
+                )
             }
             if case .stages(let sources) = transition.from {
-                for source in sources where !checkReference(source, among: stageNames, code: .unknownStage, what: "stage") {
+                for source in sources
+                where !checkReference(source, among: stageNames, code: .unknownStage, what: "stage") {
                     graphIsIncomplete = true
                 }
                 reportDuplicates(sources, what: "stage")
@@ -485,8 +562,11 @@ private struct Validation {
                     }
                 } else if let first = roles.first {
                     report(
-                        .unknownRole, "transition '\(transition.name)' is restricted to roles, but the workflow declares none",
-                        at: first.location, notes: [Diagnostic.Note("declare them at the top level, for example 'roles: [rep, manager]'")])
+                        .unknownRole,
+                        "transition '\(transition.name)' is restricted to roles, but the workflow declares none",
+                        at: first.location,
+                        notes: [Diagnostic.Note("declare them at the top level, for example 'roles: [rep, manager]'")]
+                    )
                 }
             }
             for guardIndex in transition.guards.indices {
@@ -517,13 +597,20 @@ private struct Validation {
                 report(
                     .unreachableStage,
                     "stage '\(stage.name)' cannot be reached from the initial stage '\(initialStage)': no transition leads there",
-                    at: stage.location)
+                    at: stage.location
+                )
             }
             if stage.outcome == nil, !workflow.transitions.contains(where: { $0.leaves(stage.name) }) {
                 report(
-                    .deadEndStage, "stage '\(stage.name)' has no way out: no transition leaves it and it is not an outcome",
+                    .deadEndStage,
+                    "stage '\(stage.name)' has no way out: no transition leaves it and it is not an outcome",
                     at: stage.location,
-                    notes: [Diagnostic.Note("deals entering it would be stuck; add a transition from it, or mark it 'outcome: won' or 'outcome: lost'")])
+                    notes: [
+                        Diagnostic.Note(
+                            "deals entering it would be stuck; add a transition from it, or mark it 'outcome: won' or 'outcome: lost'"
+                        )
+                    ]
+                )
             }
         }
     }
