@@ -15,13 +15,15 @@ public struct EvaluationEnvironment: Sendable {
     /// When the deal entered its current stage.
     public var enteredStageAt: Date
     /// The moment of evaluation.
-    public var now: Date
+    public var now: Date { didSet { today = calendar.date(of: now) } }
+    /// The date in the workflow's zone at `now`, computed once: a zone lookup costs more than a guard.
+    public private(set) var today: LocalDate
     /// Who is acting (`system` for timers).
     public var actorID: String
     /// The role the actor acts in, if any.
     public var actorRole: String?
     /// The workflow's zone and business calendar.
-    public var calendar: ZonedCalendar
+    public var calendar: ZonedCalendar { didSet { today = calendar.date(of: now) } }
 
     /// Creates an environment.
     public init(
@@ -44,6 +46,7 @@ public struct EvaluationEnvironment: Sendable {
         self.actorID = actorID
         self.actorRole = actorRole
         self.calendar = calendar
+        self.today = calendar.date(of: now)
     }
 
     /// The value of a deal fact.
@@ -54,7 +57,7 @@ public struct EvaluationEnvironment: Sendable {
         case .createdAt: return .datetime(createdAt)
         case .enteredStageAt: return .datetime(enteredStageAt)
         case .now: return .datetime(now)
-        case .today: return .date(calendar.date(of: now))
+        case .today: return .date(today)
         case .daysInStage: return .int(Int((now.timeIntervalSince(enteredStageAt) / 86_400).rounded(.down)))
         case .actorID: return .string(actorID)
         case .actorRole: return actorRole.map(Value.string) ?? .null
@@ -176,14 +179,7 @@ struct Evaluator {
             for item in items where Evaluator.equal(value, try evaluate(item)) { return .bool(!negated) }
             return .bool(negated)
         case .call(let function, let arguments):
-            var values: [Value] = []
-            values.reserveCapacity(arguments.count)
-            for argument in arguments {
-                let value = try evaluate(argument)
-                if value.isNull { return .null }
-                values.append(value)
-            }
-            return try call(function, values)
+            return try call(function, arguments)
         case .has(let index):
             return .bool(index < environment.fields.count && !environment.fields[index].isNull)
         case .matches(let subject, let pattern):
@@ -268,44 +264,60 @@ struct Evaluator {
         }
     }
 
-    func call(_ function: BuiltinFunction, _ values: [Value]) throws(EvaluationError) -> Value {
+    /// Calls a function; any null argument makes the result null. Arguments are evaluated one by one
+    /// rather than into an array, since this runs for every guard of every decision.
+    func call(_ function: BuiltinFunction, _ arguments: [TypedExpression]) throws(EvaluationError) -> Value {
+        let first = try evaluate(arguments[0])
+        if first.isNull { return .null }
         switch function {
-        case .has: return .bool(true)
+        case .min, .max:
+            var best = first
+            var sawDecimal = false
+            if case .decimal = first { sawDecimal = true }
+            for argument in arguments.dropFirst() {
+                let value = try evaluate(argument)
+                guard let ordering = Evaluator.compare(value, best) else { return .null }
+                if case .decimal = value { sawDecimal = true }
+                if (function == .min && ordering < 0) || (function == .max && ordering > 0) { best = value }
+            }
+            if sawDecimal, case .int(let value) = best { return .decimal(Decimal(value)) }
+            return best
+        default:
+            break
+        }
+        guard arguments.count == 2 else { return try call(function, first, .null) }
+        let second = try evaluate(arguments[1])
+        if second.isNull { return .null }
+        return try call(function, first, second)
+    }
+
+    private func call(_ function: BuiltinFunction, _ first: Value, _ second: Value) throws(EvaluationError) -> Value {
+        switch function {
+        case .has, .min, .max, .matches: return .null
         case .len:
-            switch values[0] {
+            switch first {
             case .string(let text): return .int(text.count)
             case .list(let items): return .int(items.count)
             default: return .null
             }
         case .lower, .upper:
-            guard case .string(let text) = values[0] else { return .null }
+            guard case .string(let text) = first else { return .null }
             return .string(function == .lower ? text.lowercased() : text.uppercased())
         case .contains, .startsWith, .endsWith:
-            guard case .string(let text) = values[0], case .string(let part) = values[1] else { return .null }
+            guard case .string(let text) = first, case .string(let part) = second else { return .null }
             switch function {
             case .contains: return .bool(part.isEmpty || text.contains(part))
             case .startsWith: return .bool(text.hasPrefix(part))
             default: return .bool(text.hasSuffix(part))
             }
-        case .matches: return .null
         case .daysBetween, .businessDaysBetween:
-            guard let from = localDate(values[0]), let to = localDate(values[1]) else { return .null }
+            guard let from = localDate(first), let to = localDate(second) else { return .null }
             return .int(
                 function == .daysBetween
                     ? environment.calendar.daysBetween(from, to) : environment.calendar.businessDaysBetween(from, to)
             )
-        case .min, .max:
-            var best = values[0]
-            for value in values.dropFirst() {
-                guard let ordering = Evaluator.compare(value, best) else { return .null }
-                if (function == .min && ordering < 0) || (function == .max && ordering > 0) { best = value }
-            }
-            if values.contains(where: { if case .decimal = $0 { true } else { false } }), case .int(let value) = best {
-                return .decimal(Decimal(value))
-            }
-            return best
         case .abs:
-            switch values[0] {
+            switch first {
             case .int(let value):
                 guard value != .min else { throw EvaluationError(message: "integer overflow in abs()") }
                 return .int(Swift.abs(value))
