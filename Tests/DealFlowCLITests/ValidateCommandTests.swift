@@ -110,3 +110,33 @@ struct ValidateCommandTests {
         #expect(command.status == 64)
     }
 }
+
+@Suite("README")
+struct ReadmeTests {
+    /// The README's tour shows real output: each `$ dealflow ...` line of a console block is run and
+    /// its output compared with the lines that follow it.
+    @Test func tourOutputIsTrue() throws {
+        let readme = try String(contentsOf: CLI.root.appendingPathComponent("README.md"), encoding: .utf8)
+        var checked = 0
+        var lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
+        while let line = lines.popFirst() {
+            guard line.hasPrefix("$ dealflow validate") else { continue }
+            var expected: [String] = []
+            while let next = lines.first, !next.hasPrefix("$ "), next != "```" {
+                expected.append(next)
+                lines.removeFirst()
+            }
+            let arguments = line.dropFirst("$ dealflow ".count).split(separator: " ").map(String.init)
+            let expanded = arguments.flatMap { argument -> [String] in
+                guard argument == "workflows/*.yaml" else { return [argument] }
+                return [
+                    "workflows/b2b-sales.yaml", "workflows/customer-lifecycle.yaml", "workflows/service-requests.yaml",
+                ]
+            }
+            let result = try CLI.run(expanded)
+            #expect(result.output == expected.joined(separator: "\n") + "\n", "\(line)")
+            checked += 1
+        }
+        #expect(checked >= 2)
+    }
+}

@@ -1,0 +1,25 @@
+// swift-tools-version: 6.1
+// The benchmarks live in their own package so that the main build stays fast (as swift-nio does).
+// Run them from this folder with: swift package benchmark
+import PackageDescription
+
+let package = Package(
+    name: "DealFlowBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "DealFlow", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "LanguageBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DealFlowCore", package: "DealFlow"),
+                .product(name: "DealFlowYAML", package: "DealFlow"),
+            ],
+            path: "Benchmarks/LanguageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
