@@ -259,6 +259,15 @@ struct TypeCheckerTests {
         #expect(result.compiled == nil)
     }
 
+    @Test func reportsEachMistakeInAListOnce() {
+        let result = Schema.checker.checkCondition(Schema.source("stage in [lost, \"opn\"]"))
+        #expect(
+            result.diagnostics.map(\.message) == [
+                "unknown name 'lost'", "\"opn\" is not a stage",
+            ]
+        )
+    }
+
     @Test func reportsEveryMistakeOfAnExpression() {
         let result = Schema.checker.checkCondition(Schema.source("amout > 0 and lost_reason == \"prize\" and foo(1)"))
         #expect(result.diagnostics.map(\.code) == [.unknownName, .unknownEnumValue, .unknownFunction])
@@ -270,10 +279,13 @@ struct TypeCheckerTests {
             Schema.checker.checkCondition(Schema.source(deep)).diagnostics.map(\.message)
                 == ["this expression nests more than 64 levels deep"]
         )
-        let chain = Array(repeating: "decision_maker", count: 80).joined(separator: " and ")
+        // A long list of conditions is flat, not deep; a long sum is a deep tree.
+        let conditions = Array(repeating: "seats == 1", count: 250).joined(separator: " or ")
+        #expect(Schema.checker.checkCondition(Schema.source(conditions)).diagnostics.isEmpty)
+        let sum = Array(repeating: "seats", count: 80).joined(separator: " + ") + " > 0"
         #expect(
-            Schema.checker.checkCondition(Schema.source(chain)).diagnostics.map(\.message)
-                == ["this expression nests 80 levels deep; the limit is 64"]
+            Schema.checker.checkCondition(Schema.source(sum)).diagnostics.map(\.message)
+                == ["this expression nests 81 levels deep; the limit is 64"]
         )
         let long = "company == \"" + String(repeating: "x", count: 5000) + "\""
         #expect(

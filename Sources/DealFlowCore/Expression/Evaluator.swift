@@ -111,20 +111,28 @@ struct Evaluator {
             case .bool(let value): return .bool(!value)
             default: return .null
             }
-        case .and(let left, let right):
-            let l = try evaluate(left)
-            if case .bool(false) = l { return .bool(false) }
-            let r = try evaluate(right)
-            if case .bool(false) = r { return .bool(false) }
-            if case .bool(true) = l, case .bool(true) = r { return .bool(true) }
-            return .null
-        case .or(let left, let right):
-            let l = try evaluate(left)
-            if case .bool(true) = l { return .bool(true) }
-            let r = try evaluate(right)
-            if case .bool(true) = r { return .bool(true) }
-            if case .bool(false) = l, case .bool(false) = r { return .bool(false) }
-            return .null
+        case .and(let operands):
+            // Three-valued: false wins over null, null over true.
+            var sawNull = false
+            for operand in operands {
+                switch try evaluate(operand) {
+                case .bool(false): return .bool(false)
+                case .bool(true): continue
+                default: sawNull = true
+                }
+            }
+            return sawNull ? .null : .bool(true)
+        case .or(let operands):
+            // Three-valued: true wins over null, null over false.
+            var sawNull = false
+            for operand in operands {
+                switch try evaluate(operand) {
+                case .bool(true): return .bool(true)
+                case .bool(false): continue
+                default: sawNull = true
+                }
+            }
+            return sawNull ? .null : .bool(false)
         case .equal(let left, let right, let negated):
             let equal = Evaluator.equal(try evaluate(left), try evaluate(right))
             return .bool(equal != negated)

@@ -16,6 +16,7 @@ public struct SyntaxNode: Sendable {
         case .member(let base, _): return base.depth + 1
         case .unary(_, let operand): return operand.depth + 1
         case .binary(_, let left, let right): return max(left.depth, right.depth) + 1
+        case .logical(_, let operands): return (operands.map(\.depth).max() ?? 0) + 1
         case .call(_, let arguments), .list(let arguments): return (arguments.map(\.depth).max() ?? 0) + 1
         }
     }
@@ -28,6 +29,8 @@ public indirect enum SyntaxKind: Sendable {
     case member(SyntaxNode, String)
     case unary(UnaryOperator, SyntaxNode)
     case binary(BinaryOperator, SyntaxNode, SyntaxNode)
+    /// A run of `and` or of `or`, kept flat so that a long list of conditions is not a deep tree.
+    case logical(BinaryOperator, [SyntaxNode])
     case call(String, [SyntaxNode])
     case list([SyntaxNode])
 }
@@ -182,25 +185,27 @@ struct Parser {
     }
 
     private mutating func disjunction() throws(ExpressionProblem) -> SyntaxNode {
-        var left = try conjunction()
+        var operands = [try conjunction()]
         while isKeyword(.or) || isSymbol(.orOr) {
             _ = advance()
-            let right = try conjunction()
-            let (offset, length) = Parser.span(left, right)
-            left = SyntaxNode(kind: .binary(.or, left, right), offset: offset, length: length)
+            operands.append(try conjunction())
         }
-        return left
+        return Parser.logical(.or, operands)
     }
 
     private mutating func conjunction() throws(ExpressionProblem) -> SyntaxNode {
-        var left = try negation()
+        var operands = [try negation()]
         while isKeyword(.and) || isSymbol(.andAnd) {
             _ = advance()
-            let right = try negation()
-            let (offset, length) = Parser.span(left, right)
-            left = SyntaxNode(kind: .binary(.and, left, right), offset: offset, length: length)
+            operands.append(try negation())
         }
-        return left
+        return Parser.logical(.and, operands)
+    }
+
+    private static func logical(_ op: BinaryOperator, _ operands: [SyntaxNode]) -> SyntaxNode {
+        guard operands.count > 1, let first = operands.first, let last = operands.last else { return operands[0] }
+        let (offset, length) = span(first, last)
+        return SyntaxNode(kind: .logical(op, operands), offset: offset, length: length)
     }
 
     private mutating func negation() throws(ExpressionProblem) -> SyntaxNode {

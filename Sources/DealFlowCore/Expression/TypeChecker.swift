@@ -280,6 +280,15 @@ private struct Checking {
             return Typed(expression: .negate(inner.expression), type: inner.type, node: node)
         case .binary(let op, let leftNode, let rightNode):
             return binary(op, leftNode, rightNode, node)
+        case .logical(let op, let operandNodes):
+            let operands = operandNodes.map { infer($0) }
+            for operand in operands { requireBoolean(operand, operator: op.rawValue) }
+            let expressions = operands.map(\.expression)
+            return Typed(
+                expression: op == .and ? .and(expressions) : .or(expressions),
+                type: ExpressionType(.bool, nullable: operands.contains { $0.type.isNullable }),
+                node: node
+            )
         case .call(let name, let arguments):
             return call(name, arguments, node)
         case .list(let items):
@@ -353,15 +362,12 @@ private struct Checking {
         -> Typed
     {
         let left = infer(leftNode)
+        if op == .in || op == .notIn { return membership(left, rightNode, negated: op == .notIn, node) }
         let right = infer(rightNode)
         let nullable = left.type.isNullable || right.type.isNullable
         switch op {
-        case .and, .or:
-            requireBoolean(left, operator: op.rawValue)
-            requireBoolean(right, operator: op.rawValue)
-            let expression: TypedExpression =
-                op == .and ? .and(left.expression, right.expression) : .or(left.expression, right.expression)
-            return Typed(expression: expression, type: ExpressionType(.bool, nullable: nullable), node: node)
+        case .and, .or, .in, .notIn:
+            preconditionFailure("and, or and in are checked on their own")
         case .equal, .notEqual:
             checkEquatable(left, right, verb: "compare")
             return Typed(
@@ -376,8 +382,6 @@ private struct Checking {
                 type: ExpressionType(.bool, nullable: nullable),
                 node: node
             )
-        case .in, .notIn:
-            return membership(left, right, negated: op == .notIn, node)
         case .add, .subtract, .multiply, .divide, .remainder:
             return arithmetic(op, left, right, node)
         }
@@ -460,26 +464,24 @@ private struct Checking {
         checkEquatable(left, right, verb: "compare")
     }
 
-    private mutating func membership(_ left: Typed, _ right: Typed, negated: Bool, _ node: SyntaxNode) -> Typed {
+    private mutating func membership(_ left: Typed, _ listNode: SyntaxNode, negated: Bool, _ node: SyntaxNode) -> Typed {
         let type = ExpressionType(.bool, nullable: left.type.isNullable)
-        guard case .list(let items) = right.node.kind, case .list(let expressions) = right.expression else {
+        guard case .list(let itemNodes) = listNode.kind else {
+            let right = infer(listNode)
             if right.type.base != .unknown {
-                let notes =
-                    right.type.base.isText ? ["to look for text inside a string, use contains(string, text)"] : []
+                let notes = right.type.base.isText ? ["to look for text inside a string, use contains(string, text)"] : []
                 report(
                     .typeMismatch,
-                    "'in' needs a list such as [\"a\", \"b\"], but \(quote(right.node)) is \(right.type.base)",
-                    right.node,
+                    "'in' needs a list such as [\"a\", \"b\"], but \(quote(listNode)) is \(right.type.base)",
+                    listNode,
                     notes: notes
                 )
             }
             return unknown(node)
         }
-        for item in items {
-            let typed = infer(item)
-            checkEquatable(left, typed, verb: "compare")
-        }
-        return Typed(expression: .membership(left.expression, expressions, negated: negated), type: type, node: node)
+        let items = itemNodes.map { infer($0) }
+        for item in items { checkEquatable(left, item, verb: "compare") }
+        return Typed(expression: .membership(left.expression, items.map(\.expression), negated: negated), type: type, node: node)
     }
 
     private mutating func arithmetic(_ op: BinaryOperator, _ left: Typed, _ right: Typed, _ node: SyntaxNode) -> Typed {

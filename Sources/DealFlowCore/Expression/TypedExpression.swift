@@ -5,8 +5,10 @@ public indirect enum TypedExpression: Sendable {
     case field(Int)
     case context(ContextName)
     case not(TypedExpression)
-    case and(TypedExpression, TypedExpression)
-    case or(TypedExpression, TypedExpression)
+    /// All operands true; evaluated left to right, stopping at the first false.
+    case and([TypedExpression])
+    /// Any operand true; evaluated left to right, stopping at the first true.
+    case or([TypedExpression])
     case equal(TypedExpression, TypedExpression, negated: Bool)
     case order(BinaryOperator, TypedExpression, TypedExpression)
     case arithmetic(BinaryOperator, TypedExpression, TypedExpression)
