@@ -150,7 +150,7 @@ private struct Decoding {
         case "true": return true
         case "false": return false
         default:
-            let yaml11 = ["yes", "no", "on", "off", "y", "n"].contains(text.value.lowercased())
+            let yaml11 = TypeChecker.booleanLookalikes.contains(text.value.lowercased())
             let hint = yaml11 ? " (YAML 1.1 would guess a boolean from '\(text.value)'; DealFlow does not)" : ""
             report(.invalidValue, "\(what) must be true or false, not '\(text.value)'\(hint)", at: text.location)
             return nil
@@ -247,7 +247,10 @@ private struct Decoding {
             return nil
         }
         guard let top = entries(root, allowed: WorkflowDecoder.workflowKeys, of: "a workflow file") else { return nil }
-        var id = Located(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, at: start)
+        // Without `workflow:` the file is named after itself, in a form that passes the naming rule, so
+        // that the missing key is the only error it causes.
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        var id = Located(String(stem.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" }), at: start)
         if let node = value(top, "workflow") {
             if let text = text(node, "workflow") { id = text }
         } else {
@@ -428,7 +431,22 @@ private struct Decoding {
         }
         if let valuesNode = value(entries, "values") {
             if case .enumeration = type {
-                type = .enumeration(names(valuesNode, "values", allowsSingle: false).map(\.value))
+                var values: [String] = []
+                var seen: [String: SourceLocation] = [:]
+                for value in names(valuesNode, "values", allowsSingle: false) {
+                    if let first = seen[value.value] {
+                        report(
+                            .duplicateEntry,
+                            "the value '\(value.value)' is listed twice in '\(name.value)'",
+                            at: value.location,
+                            notes: [Diagnostic.Note("first listed here", at: first)]
+                        )
+                        continue
+                    }
+                    seen[value.value] = value.location
+                    values.append(value.value)
+                }
+                type = .enumeration(values)
             } else {
                 report(
                     .invalidField,
@@ -619,7 +637,7 @@ private struct Decoding {
                         )
                         continue
                     }
-                    if valueNode.isNull, !valueNode.isQuotedScalar, (valueNode.scalarText ?? "").isEmpty {
+                    if valueNode.isNull, !valueNode.isQuotedScalar, ["", "~"].contains(valueNode.scalarText ?? "") {
                         report(
                             .invalidValue,
                             "'\(field.value)' has no value; write null to clear it",
@@ -724,18 +742,23 @@ private struct Decoding {
         guard let entries = entries(node, allowed: WorkflowDecoder.transitionKeys, of: what) else { return nil }
         var source: TransitionSource?
         if let fromNode = value(entries, "from") {
-            if fromNode.scalarText == "*" {
+            let stages = fromNode.scalarText == "*" ? [Located("*", at: fromNode.location)] : names(fromNode, "from")
+            if stages.map(\.value) == ["*"] {
                 source = .anyStage(fromNode.location)
+            } else if stages.contains(where: { $0.value == "*" }) {
+                report(
+                    .invalidValue,
+                    "'*' means every stage and cannot be listed with others; write from: \"*\"",
+                    at: fromNode.location
+                )
+            } else if stages.isEmpty {
+                report(
+                    .invalidValue,
+                    "\(what) starts from no stage: name a stage, a list of stages, or \"*\"",
+                    at: fromNode.location
+                )
             } else {
-                let stages = names(fromNode, "from")
-                if stages.contains(where: { $0.value == "*" }) {
-                    report(
-                        .invalidValue,
-                        "'*' means every stage and cannot be listed with others; write from: \"*\"",
-                        at: fromNode.location
-                    )
-                }
-                if !stages.isEmpty { source = .stages(stages) }
+                source = .stages(stages)
             }
         } else {
             report(.missingKey, "\(what) has no 'from': name a stage, a list of stages, or \"*\"", at: name.location)

@@ -48,7 +48,9 @@ public enum WorkflowLoader {
             return loaded
         }
         let outcome = WorkflowValidator.validate(definition)
-        let diagnostics = sorted(yamlDiagnostics + formatDiagnostics + outcome.diagnostics)
+        let diagnostics = sorted(yamlDiagnostics + formatDiagnostics + outcome.diagnostics).map {
+            explainingComments($0, in: source)
+        }
         loaded.diagnostics = diagnostics
         if !diagnostics.contains(where: \.isError) {
             loaded.validated = outcome.validated
@@ -75,6 +77,26 @@ public enum WorkflowLoader {
             throw WorkflowFileError(path: path, reason: "it is not UTF-8 text")
         }
         return load(source: text, file: path)
+    }
+
+    /// An expression cut short by ` #`, which YAML reads as the start of a comment (`- note != "ticket #1"`
+    /// reaches the expression as `note != "ticket`), gets a note saying so.
+    private static func explainingComments(_ diagnostic: Diagnostic, in source: String) -> Diagnostic {
+        guard diagnostic.code == .expressionSyntax else { return diagnostic }
+        let lines = DiagnosticRenderer.lines(of: source)
+        guard diagnostic.location.line >= 1, diagnostic.location.line <= lines.count else { return diagnostic }
+        let line = Array(lines[diagnostic.location.line - 1].unicodeScalars)
+        let start = max(0, diagnostic.location.column - 2)
+        guard start < line.count,
+            line[start...].indices.contains(where: { $0 > 0 && line[$0] == "#" && [" ", "\t"].contains(line[$0 - 1]) })
+        else { return diagnostic }
+        var explained = diagnostic
+        explained.notes.append(
+            Diagnostic.Note(
+                "YAML reads ' #' and the rest of the line as a comment; quote the whole expression to keep it"
+            )
+        )
+        return explained
     }
 
     private static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {

@@ -35,7 +35,7 @@ public enum YAMLComposer {
             )
             return (nil, [diagnostic])
         }
-        var composer = Composer(file: file, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+        var composer = Composer(file: file, lines: DiagnosticRenderer.lines(of: text))
         bytes.withUnsafeBufferPointer { buffer in composer.run(buffer) }
         return (composer.root, composer.diagnostics)
     }
@@ -115,6 +115,10 @@ private struct Composer {
         let column = Int(mark.column)
         if context == "while scanning an alias" {
             notes.append(Diagnostic.Note("'*' starts an alias in YAML; to mean every stage, quote it: from: \"*\""))
+        } else if context == "while scanning an anchor" {
+            notes.append(
+                Diagnostic.Note("'&' starts an anchor in YAML; quote an expression that uses '&&', or write 'and'")
+            )
         } else if column < line.count, line[column] == "\t" {
             notes.append(Diagnostic.Note("YAML is indented with spaces, not tabs"))
         } else if problem.contains("mapping values are not allowed") {
@@ -272,14 +276,7 @@ private struct Composer {
                 stack.append(.mapping(start: start, tag: tag, pairs: pairs, pendingKey: nil, seen: seen))
             } else {
                 if node.scalarText == nil {
-                    diagnostics.append(
-                        Diagnostic(
-                            .invalidValue,
-                            "a key must be a plain name, not \(node.kindDescription)",
-                            at: node.location
-                        )
-                    )
-                    stopped = true
+                    fail(.yamlSyntax, "a key must be a plain name, not \(node.kindDescription)", at: node.location)
                 }
                 stack.append(.mapping(start: start, tag: tag, pairs: pairs, pendingKey: node, seen: seen))
             }

@@ -39,7 +39,12 @@ extension DealFlowCommand {
             }
             guard let validated = loaded.validated else {
                 if global.json {
-                    Output.print(JSON.array(loaded.diagnostics.map(\.json)).rendered())
+                    let document = JSON.object([
+                        ("error", .string("invalid-workflow")),
+                        ("message", .string("'\(file)' is not a valid workflow")),
+                        ("diagnostics", .array(loaded.diagnostics.map(\.json))),
+                    ])
+                    Output.print(document.rendered())
                 } else {
                     Output.error(DiagnosticRenderer(sources: [loaded.file: loaded.source]).render(loaded.diagnostics))
                     Output.error("error: '\(file)' is not a valid workflow; fix the errors above to draw it\n")

@@ -47,8 +47,9 @@ extension DealFlowCommand {
                 text += DiagnosticRenderer(sources: [loaded.file: loaded.source]).render(loaded.diagnostics)
                 if let validated = loaded.validated {
                     let definition = validated.definition
+                    let verdict = strict && warnings > 0 ? "fails --strict" : "ok"
                     let summary =
-                        "\(path): ok: workflow '\(validated.id)', \(count(definition.stages.count, "stage")), "
+                        "\(path): \(verdict): workflow '\(validated.id)', \(count(definition.stages.count, "stage")), "
                         + "\(count(definition.transitions.count, "transition")), \(count(definition.fields.count, "field"))"
                     text += summary + (warnings > 0 ? ", \(count(warnings, "warning"))\n" : "\n")
                 }
@@ -56,7 +57,7 @@ extension DealFlowCommand {
             if global.json {
                 Output.print(JSON.array(diagnostics).rendered())
             } else {
-                if files.count > 1 || errorCount > 0 {
+                if files.count > 1 || failedFiles > 0 {
                     text +=
                         "\(count(files.count, "file")) checked: \(count(errorCount, "error")), \(count(warningCount, "warning"))\n"
                 }

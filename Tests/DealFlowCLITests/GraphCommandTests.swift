@@ -7,7 +7,7 @@ struct GraphCommandTests {
         let result = try CLI.run("graph", "workflows/service-requests.yaml")
         #expect(result.status == 0)
         #expect(
-            result.output.hasPrefix("---\ntitle: Complaints and requests\n---\nstateDiagram-v2\n    direction LR\n")
+            result.output.hasPrefix("---\ntitle: \"Complaints and requests\"\n---\nstateDiagram-v2\n    direction LR\n")
         )
         #expect(
             result.output.contains("    s6 --> s7 : reopen [days_in_stage #lt;= 30 or stage == #quot;resolved#quot;]\n")
@@ -47,6 +47,21 @@ struct GraphCommandTests {
                 error: 'Tests/Fixtures/diagnostics/unknown-stage.yaml' is not a valid workflow; fix the errors above to draw it
 
                 """
+        )
+        let invalid = try CLI.run("graph", "--json", "Tests/Fixtures/diagnostics/unknown-stage.yaml")
+        #expect(invalid.status == 1)
+        #expect(
+            invalid.output.hasPrefix(
+                """
+                {
+                  "error": "invalid-workflow",
+                  "message": "'Tests/Fixtures/diagnostics/unknown-stage.yaml' is not a valid workflow",
+                  "diagnostics": [
+                    {
+                      "file": "Tests/Fixtures/diagnostics/unknown-stage.yaml",
+                      "line": 15,
+                """
+            )
         )
         let missing = try CLI.run("graph", "--json", "nope.yaml")
         #expect(missing.status == 1)

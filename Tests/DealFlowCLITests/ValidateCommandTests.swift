@@ -13,7 +13,7 @@ struct ValidateCommandTests {
         #expect(result.status == 0)
         #expect(
             result.output == """
-                workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 9 stages, 12 transitions, 17 fields
+                workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 10 stages, 14 transitions, 17 fields
                 workflows/customer-lifecycle.yaml: ok: workflow 'customer-lifecycle', 6 stages, 11 transitions, 11 fields
                 workflows/service-requests.yaml: ok: workflow 'service-requests', 7 stages, 9 transitions, 12 fields
                 3 files checked: 0 errors, 0 warnings
@@ -44,6 +44,15 @@ struct ValidateCommandTests {
         #expect(relaxed.output.hasSuffix("ok: workflow 'fixture', 4 stages, 3 transitions, 3 fields, 1 warning\n"))
         let strict = try CLI.run("validate", "--strict", "Tests/Fixtures/diagnostics/dead-end-stage.yaml")
         #expect(strict.status == 1)
+        #expect(
+            strict.output.hasSuffix(
+                """
+                Tests/Fixtures/diagnostics/dead-end-stage.yaml: fails --strict: workflow 'fixture', 4 stages, 3 transitions, 3 fields, 1 warning
+                1 file checked: 0 errors, 1 warning
+
+                """
+            )
+        )
     }
 
     @Test func printsJSON() throws {
@@ -84,7 +93,7 @@ struct ValidateCommandTests {
             result.output == """
                 missing.yaml: error: cannot read 'missing.yaml': no such file [unreadable-file]
                 workflows: error: cannot read 'workflows': it is a directory [unreadable-file]
-                workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 9 stages, 12 transitions, 17 fields
+                workflows/b2b-sales.yaml: ok: workflow 'b2b-sales', 10 stages, 14 transitions, 17 fields
                 3 files checked: 2 errors, 0 warnings
 
                 """

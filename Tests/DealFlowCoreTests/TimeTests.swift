@@ -99,6 +99,14 @@ struct CalendarDurationTests {
         ),
         ("2 days later", "unexpected 'later' after the duration '2 days'"),
         ("100001 days", "a duration may count at most 100000 units"),
+        (
+            "3 bussiness days",
+            "'3 bussiness days' is not a duration: unknown unit 'bussiness days' (did you mean 'business days'?); units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)"
+        ),
+        (
+            "4 busines hours",
+            "'4 busines hours' is not a duration: unknown unit 'busines hours' (did you mean 'business hours'?); units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)"
+        ),
     ])
     func explainsWhatIsWrong(_ text: String, _ message: String) {
         guard case .failure(let error) = CalendarDuration.parse(text) else {

@@ -242,6 +242,13 @@ struct TypeCheckerTests {
             column: 11
         ),
         Case(
+            text: "close_date < today + 3 dais and seats > 1",
+            code: .invalidDuration,
+            message:
+                "'3 dais' is not a duration: unknown unit 'dais' (did you mean 'days'?); units are minutes, hours, days, weeks, business days and business hours (short forms m, h, d, w)",
+            column: 22
+        ),
+        Case(
             text: "close_date < 2026-02-30",
             code: .invalidDate,
             message: "'2026-02-30' is not a date: February 2026 has 28 days, not 30",

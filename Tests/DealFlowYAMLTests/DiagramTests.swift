@@ -42,7 +42,7 @@ struct DiagramTests {
         #expect(
             text == """
                 ---
-                title: Small#58; a test
+                title: "Small: a test"
                 ---
                 stateDiagram-v2
                     direction LR
@@ -72,8 +72,8 @@ struct DiagramTests {
                     graph [rankdir=LR, label="Small: a test (small)", labelloc=t, fontname="Helvetica"];
                     node [shape=box, style="rounded,filled", fillcolor="#f8fafc", color="#64748b", fontname="Helvetica"];
                     edge [fontname="Helvetica", fontsize=10, color="#475569"];
-                    "__start" [shape=point, width=0.15, label=""];
-                    "__start" -> "open";
+                    "start node" [shape=point, width=0.15, label=""];
+                    "start node" -> "open";
                     "open" [label="open\n10%", penwidth=2];
                     "won" [label="won\n100%\nwon", fillcolor="#dcfce7", color="#16a34a"];
                     "lost" [label="lost\n0%\nlost", fillcolor="#fee2e2", color="#dc2626"];

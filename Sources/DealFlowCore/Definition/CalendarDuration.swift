@@ -216,14 +216,25 @@ struct DurationScanner {
         guard let (unit, unitEnd) = unitAfterNumber() else {
             var probe = position
             while probe < scalars.count, scalars[probe] == " " { probe += 1 }
-            let (found, _) = word(at: probe)
-            let suggestion =
+            let (found, foundEnd) = word(at: probe)
+            var suggestion =
                 found.isEmpty ? nil : SpellingSuggestion.closest(to: found, among: CalendarDuration.unitSpellings)
-            let unitText = found.isEmpty ? "no unit" : "unknown unit '\(found)'"
+            var unitText = found.isEmpty ? "no unit" : "unknown unit '\(found)'"
+            var written = String(String.UnicodeScalarView(scalars[start..<foundEnd]))
+            if found == "business" || SpellingSuggestion.closest(to: found, among: ["business"]) != nil {
+                // `bussiness days`: the misspelt word is the first of two.
+                var next = foundEnd
+                while next < scalars.count, scalars[next] == " " { next += 1 }
+                let (kind, kindEnd) = word(at: next)
+                written = String(String.UnicodeScalarView(scalars[start..<kindEnd]))
+                let hours = kind.hasPrefix("h") || SpellingSuggestion.closest(to: kind, among: ["hours"]) != nil
+                suggestion = hours ? "business hours" : "business days"
+                unitText = "unknown unit '\(found)\(kind.isEmpty ? "" : " " + kind)'"
+            }
             let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
             return .failure(
                 DurationSyntaxError(
-                    "'\(whole)' is not a duration: \(unitText)\(hint); units are minutes, hours, days, weeks, "
+                    "'\(written)' is not a duration: \(unitText)\(hint); units are minutes, hours, days, weeks, "
                         + "business days and business hours (short forms m, h, d, w)",
                     offset: probe
                 )

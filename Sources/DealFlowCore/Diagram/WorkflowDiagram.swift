@@ -87,7 +87,7 @@ public enum WorkflowDiagram {
         var ids: [String: String] = [:]
         for (index, stage) in graph.stages.enumerated() { ids[stage.name] = "s\(index + 1)" }
         var lines: [String] = []
-        if let title = graph.title { lines += ["---", "title: \(mermaidText(title))", "---"] }
+        if let title = graph.title { lines += ["---", "title: \(yamlString(title))", "---"] }
         lines += ["stateDiagram-v2", "    direction LR"]
         for stage in graph.stages {
             lines.append("    state \"\(mermaidText(graph.stageLabel(stage)))\" as \(ids[stage.name]!)")
@@ -109,6 +109,11 @@ public enum WorkflowDiagram {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A double-quoted YAML string, for Mermaid's front matter (which is YAML, where entity codes are not read).
+    static func yamlString(_ text: String) -> String {
+        Value.quoted(text.replacingOccurrences(of: "\n", with: " "))
     }
 
     /// Text safe in a Mermaid label: characters its grammar reads are written as entity codes.
@@ -142,8 +147,9 @@ public enum WorkflowDiagram {
         )
         lines.append("    edge [fontname=\"Helvetica\", fontsize=10, color=\"#475569\"];")
         if let initial = graph.initial {
-            lines.append("    \"__start\" [shape=point, width=0.15, label=\"\"];")
-            lines.append("    \"__start\" -> \(dotString(initial));")
+            // A stage name never holds a space, so this id cannot collide with one.
+            lines.append("    \"start node\" [shape=point, width=0.15, label=\"\"];")
+            lines.append("    \"start node\" -> \(dotString(initial));")
         }
         for stage in graph.stages {
             var attributes = "label=\(dotString(graph.stageLabel(stage).replacingOccurrences(of: " · ", with: "\n")))"

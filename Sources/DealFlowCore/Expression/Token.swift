@@ -129,6 +129,7 @@ struct Lexer {
                     }
                 }
             }
+            if !isDecimal, let problem = misspeltDuration(from: start) { throw problem }
             if Lexer.isIdentifierStart(scalars[position]) {
                 var end = position
                 while end < scalars.count, Lexer.isIdentifierPart(scalars[end]) { end += 1 }
@@ -162,6 +163,22 @@ struct Lexer {
             )
         }
         return Token(kind: .integer(value), offset: start, length: position - start)
+    }
+
+    /// A number followed by a word close to a unit (`3 dais`, `2 bussiness days`) is a duration with a
+    /// typo, not a number followed by a name: say so, with the suggestion the duration reader makes.
+    private func misspeltDuration(from start: Int) -> ExpressionProblem? {
+        var wordStart = position
+        while wordStart < scalars.count, scalars[wordStart] == " " { wordStart += 1 }
+        var wordEnd = wordStart
+        while wordEnd < scalars.count, Lexer.isIdentifierPart(scalars[wordEnd]) { wordEnd += 1 }
+        let word = String(String.UnicodeScalarView(scalars[wordStart..<wordEnd]))
+        guard !word.isEmpty, Token.Keyword(rawValue: word) == nil,
+            SpellingSuggestion.closest(to: word, among: CalendarDuration.unitSpellings + ["business"]) != nil
+        else { return nil }
+        var scanner = DurationScanner(scalars, position: start)
+        guard case .failure(let error) = scanner.scanDuration() else { return nil }
+        return ExpressionProblem(code: .invalidDuration, message: error.message, offset: start, length: wordEnd - start)
     }
 
     /// `2026-12-31` is a date, not two subtractions: read `YYYY-MM-DD` as a date literal.

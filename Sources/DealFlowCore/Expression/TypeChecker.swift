@@ -82,18 +82,21 @@ public struct TypeChecker: Sendable {
 
     /// Checks the value of a `set` action for a field: a plain scalar read as an expression.
     public func checkAssignment(_ source: ExpressionSource, to field: ExpressionScope.FieldBinding) -> CheckResult {
-        if case .success(let node) = Result(catching: { () throws(ExpressionProblem) in try Parser.parse(source.text) }),
-            case .name(let word) = node.kind, !isResolvable(word)
-        {
-            let location = source.location(ofOffset: node.offset, length: node.length)
+        if let word = bareWord(source.text) {
+            let leading = source.text.prefix { $0 == " " }.count
+            let location = source.location(ofOffset: leading, length: word.count)
             let message: String
-            if case .bool = field.fieldType, ["yes", "no", "on", "off", "y", "n"].contains(word.lowercased()) {
+            if case .bool = field.fieldType, TypeChecker.booleanLookalikes.contains(word.lowercased()) {
                 message = "'\(word)' is not a boolean: write true or false"
             } else {
                 message = "'\(word)' is not a field or a value; to set the text \(word), quote it: \"\(word)\""
             }
             var notes: [Diagnostic.Note] = []
-            if let suggestion = SpellingSuggestion.closest(to: word, among: scope.fieldNames) {
+            if case .enumeration(let values) = field.fieldType,
+                let value = SpellingSuggestion.closest(to: word, among: values)
+            {
+                notes.append(Diagnostic.Note("or did you mean the value \(Value.quoted(value))?"))
+            } else if let suggestion = SpellingSuggestion.closest(to: word, among: scope.fieldNames) {
                 notes.append(Diagnostic.Note("or did you mean the field '\(suggestion)'?"))
             }
             return CheckResult(
@@ -104,6 +107,22 @@ public struct TypeChecker: Sendable {
         return run(source) { checking, typed in
             checking.checkFits(typed, into: field, source: source)
         }
+    }
+
+    /// Words that YAML 1.1 reads as booleans; DealFlow reads them as words and says so.
+    public static let booleanLookalikes: Set<String> = ["yes", "no", "on", "off", "y", "n"]
+
+    /// The text if it is a bare word meant as text rather than an expression: letters, digits, `_`
+    /// and `-` (`competitor`, `no-budget`) where some part is not a name the scope knows. A run of
+    /// known names joined by `-` (`amount-discount`) is a subtraction, not a word.
+    private func bareWord(_ text: String) -> String? {
+        let word = text.trimmingCharacters(in: .whitespaces)
+        guard let first = word.unicodeScalars.first, Lexer.isIdentifierPart(first), !("0"..."9").contains(first),
+            word.unicodeScalars.allSatisfy({ Lexer.isIdentifierPart($0) || $0 == "-" }),
+            Token.Keyword(rawValue: word) == nil
+        else { return nil }
+        let parts = word.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        return parts.allSatisfy(isResolvable) ? nil : word
     }
 
     /// Checks a quoted string assigned to a field by `set`.
@@ -315,7 +334,7 @@ private struct Checking {
             report(.unknownName, "'actor' is not a value by itself: write actor.id or actor.role", node)
             return unknown(node)
         }
-        if ["yes", "no", "on", "off"].contains(name.lowercased()) {
+        if name.count > 1, TypeChecker.booleanLookalikes.contains(name.lowercased()) {
             report(.unknownName, "unknown name '\(name)'; booleans are written true and false", node)
             return unknown(node)
         }
@@ -464,12 +483,14 @@ private struct Checking {
         checkEquatable(left, right, verb: "compare")
     }
 
-    private mutating func membership(_ left: Typed, _ listNode: SyntaxNode, negated: Bool, _ node: SyntaxNode) -> Typed {
+    private mutating func membership(_ left: Typed, _ listNode: SyntaxNode, negated: Bool, _ node: SyntaxNode) -> Typed
+    {
         let type = ExpressionType(.bool, nullable: left.type.isNullable)
         guard case .list(let itemNodes) = listNode.kind else {
             let right = infer(listNode)
             if right.type.base != .unknown {
-                let notes = right.type.base.isText ? ["to look for text inside a string, use contains(string, text)"] : []
+                let notes =
+                    right.type.base.isText ? ["to look for text inside a string, use contains(string, text)"] : []
                 report(
                     .typeMismatch,
                     "'in' needs a list such as [\"a\", \"b\"], but \(quote(listNode)) is \(right.type.base)",
@@ -481,7 +502,11 @@ private struct Checking {
         }
         let items = itemNodes.map { infer($0) }
         for item in items { checkEquatable(left, item, verb: "compare") }
-        return Typed(expression: .membership(left.expression, items.map(\.expression), negated: negated), type: type, node: node)
+        return Typed(
+            expression: .membership(left.expression, items.map(\.expression), negated: negated),
+            type: type,
+            node: node
+        )
     }
 
     private mutating func arithmetic(_ op: BinaryOperator, _ left: Typed, _ right: Typed, _ node: SyntaxNode) -> Typed {

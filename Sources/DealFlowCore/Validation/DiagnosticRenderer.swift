@@ -11,10 +11,15 @@ public struct DiagnosticRenderer: Sendable {
 
     /// Creates a renderer that can quote lines from these sources, keyed by file name.
     public init(sources: [String: String]) {
-        lines = sources.mapValues { text in
-            text.split(separator: "\n", omittingEmptySubsequences: false).map {
-                $0.hasSuffix("\r") ? $0.dropLast() : $0
-            }
+        lines = sources.mapValues(DiagnosticRenderer.lines)
+    }
+
+    /// The lines of a text, split on line feeds whether or not a carriage return precedes them (a Swift
+    /// `Character` holds `\r\n` as one, so splitting characters on `\n` would find no line in a CRLF file).
+    public static func lines(of text: String) -> [Substring] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let trimmed = line.last == "\r" ? line.dropLast() : line[...]
+            return Substring(trimmed)
         }
     }
 

@@ -192,14 +192,6 @@ private struct Validation {
                         at: field.location
                     )
                 }
-                var seen = Set<String>()
-                for value in values where !seen.insert(value).inserted {
-                    report(
-                        .duplicateEntry,
-                        "the value '\(value)' is listed twice in '\(field.name)'",
-                        at: field.location
-                    )
-                }
                 if let defaultValue = field.defaultValue, case .string(let text) = defaultValue.value,
                     !values.contains(text)
                 {
@@ -227,7 +219,7 @@ private struct Validation {
                 )
             }
             if field.type.isNumeric, let defaultValue = field.defaultValue,
-                let message = rangeProblem(defaultValue.value, field: field, what: "the default")
+                let message = rangeProblem(defaultValue.value, field: field, what: "the default of '\(field.name)' is")
             {
                 report(.invalidField, message, at: defaultValue.location)
             }
@@ -242,10 +234,10 @@ private struct Validation {
         default: return nil
         }
         if let minimum = field.minimum, number < minimum.value {
-            return "\(what) of '\(field.name)' is \(number), below its minimum \(minimum.value)"
+            return "\(what) \(number), below the minimum of '\(field.name)', \(minimum.value)"
         }
         if let maximum = field.maximum, number > maximum.value {
-            return "\(what) of '\(field.name)' is \(number), above its maximum \(maximum.value)"
+            return "\(what) \(number), above the maximum of '\(field.name)', \(maximum.value)"
         }
         return nil
     }
@@ -289,8 +281,19 @@ private struct Validation {
                     continue
                 }
                 resolved.append(field.name)
-            } else if let field = workflow.fields.first(where: { $0.name == defaultName }), accepts(field.type) {
-                resolved.append(field.name)
+            } else if let field = workflow.fields.first(where: { $0.name == defaultName }) {
+                if accepts(field.type) {
+                    resolved.append(field.name)
+                } else {
+                    report(
+                        .invalidDealField,
+                        "the field '\(field.name)' is \(field.type.name), so forecasts and reports do not read it as the "
+                            + "deal's \(key.replacingOccurrences(of: "_", with: " ")); make it \(expected), or name another field in deal.\(key)",
+                        at: field.location,
+                        severity: .warning
+                    )
+                    resolved.append(nil)
+                }
             } else {
                 resolved.append(nil)
             }
@@ -358,7 +361,7 @@ private struct Validation {
                 at: location
             )
         } else {
-            report(.missingInitialStage, "the workflow has no stages", at: workflow.id.location)
+            report(.missingKey, "the workflow has no stages; list them under 'stages:'", at: workflow.id.location)
         }
     }
 
@@ -395,6 +398,8 @@ private struct Validation {
             if let target = workflow.stages.first(where: { $0.name == transition.to.value }) {
                 needed += target.requires.map(\.value)
             }
+            // An unknown field is reported where it is named; it is not also a timer problem.
+            needed = needed.filter { scope.fields[$0] != nil }
             let setByActions = Set(
                 transition.actions.compactMap { action -> String? in
                     if case .set(let set) = action { return set.field.value }
@@ -445,7 +450,7 @@ private struct Validation {
                 set.compiled = result.compiled
                 if let compiled = result.compiled, case .constant(let value) = compiled.root,
                     let field = workflow.fields.first(where: { $0.name == set.field.value }),
-                    let problem = rangeProblem(value, field: field, what: "this sets the value")
+                    let problem = rangeProblem(value, field: field, what: "this sets '\(field.name)' to")
                 {
                     report(.invalidValue, problem, at: compiled.source.location)
                 }
@@ -600,10 +605,11 @@ private struct Validation {
                     at: stage.location
                 )
             }
-            if stage.outcome == nil, !workflow.transitions.contains(where: { $0.leaves(stage.name) }) {
+            let waysOut = workflow.transitions.filter { $0.leaves(stage.name) && $0.to.value != stage.name }
+            if stage.outcome == nil, waysOut.isEmpty {
                 report(
                     .deadEndStage,
-                    "stage '\(stage.name)' has no way out: no transition leaves it and it is not an outcome",
+                    "stage '\(stage.name)' has no way out: no transition leads from it to another stage, and it is not an outcome",
                     at: stage.location,
                     notes: [
                         Diagnostic.Note(
