@@ -160,10 +160,10 @@ private struct Decoding {
     mutating func integer(_ node: YAMLNode, _ what: String) -> Located<Int>? {
         guard let text = text(node, what) else { return nil }
         let digits = text.value.hasPrefix("-") ? String(text.value.dropFirst()) : text.value
-        if digits.count > 1, digits.hasPrefix("0"), digits.allSatisfy(\.isNumber) {
+        if digits.count > 1, digits.hasPrefix("0"), digits.allSatisfy(\.isNumber), let value = Int(text.value) {
             report(
                 .invalidValue,
-                "\(what) is written '\(text.value)' with a leading zero (YAML 1.1 would read it as octal); write \(Int(text.value) ?? 0)",
+                "\(what) is written '\(text.value)' with a leading zero (YAML 1.1 would read it as octal); write \(value)",
                 at: text.location
             )
             return nil

@@ -600,7 +600,7 @@ private struct Checking {
             let expected =
                 function.arity.lowerBound == function.arity.upperBound
                 ? "\(function.arity.lowerBound) argument\(function.arity.lowerBound == 1 ? "" : "s")"
-                : "at least \(function.arity.lowerBound) arguments"
+                : "\(function.arity.lowerBound) to \(function.arity.upperBound) arguments"
             report(
                 .argumentCount,
                 "\(name)() takes \(expected), but \(arguments.count) \(arguments.count == 1 ? "is" : "are") given: \(function.signature)",

@@ -468,7 +468,7 @@ private struct Validation {
                 } else if !isEventName(event.value) {
                     report(
                         .invalidName,
-                        "the event name '\(event.value)' may only use lowercase letters, digits, '_' and dots (for example deal.lost)",
+                        "the event name '\(event.value)' may only use lowercase letters, digits, '_', '-' and dots (for example deal.lost)",
                         at: event.location
                     )
                 }
