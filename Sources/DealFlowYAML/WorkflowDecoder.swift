@@ -177,9 +177,9 @@ private struct Decoding {
         return Located(value, at: text.location)
     }
 
-    mutating func decimal(_ node: YAMLNode, _ what: String) -> Located<Decimal>? {
+    mutating func decimal(_ node: YAMLNode, _ what: String) -> Located<ExactDecimal>? {
         guard let text = text(node, what) else { return nil }
-        guard let value = DecimalFormat.parse(text.value) else {
+        guard let value = ExactDecimal(parsing: text.value) else {
             let hint = text.value.hasSuffix("%") ? "; write the number without '%'" : ""
             report(
                 .invalidValue,

@@ -42,15 +42,31 @@ public enum YAMLComposer {
 }
 
 private struct Composer {
-    enum Frame {
-        case sequence(start: SourceLocation, tag: String?, items: [YAMLNode])
-        case mapping(
-            start: SourceLocation,
-            tag: String?,
-            pairs: [YAMLNode.Pair],
-            pendingKey: YAMLNode?,
-            seen: [String: SourceLocation]
-        )
+    /// A mapping or list being composed. A class, so that adding an entry appends in place rather than
+    /// copying the entries so far (which made a mapping of n keys cost n² copies).
+    final class Frame {
+        let start: SourceLocation
+        let tag: String?
+        let isMapping: Bool
+        var items: [YAMLNode] = []
+        var pairs: [YAMLNode.Pair] = []
+        var pendingKey: YAMLNode?
+        var seen: [String: SourceLocation] = [:]
+
+        init(start: SourceLocation, tag: String?, isMapping: Bool) {
+            self.start = start
+            self.tag = tag
+            self.isMapping = isMapping
+        }
+
+        var node: YAMLNode {
+            YAMLNode(
+                content: isMapping ? .mapping(pairs) : .sequence(items),
+                location: start,
+                isSingleLine: false,
+                tag: tag
+            )
+        }
     }
 
     let file: String
@@ -212,25 +228,17 @@ private struct Composer {
                 tag: event.data.sequence_start.tag,
                 mark: event.start_mark
             )
-            push(.sequence(start: location(event.start_mark), tag: tag, items: []), mark: event.start_mark)
+            push(Frame(start: location(event.start_mark), tag: tag, isMapping: false), mark: event.start_mark)
         case YAML_MAPPING_START_EVENT:
             let tag = checkAnchorAndTag(
                 anchor: event.data.mapping_start.anchor,
                 tag: event.data.mapping_start.tag,
                 mark: event.start_mark
             )
-            push(
-                .mapping(start: location(event.start_mark), tag: tag, pairs: [], pendingKey: nil, seen: [:]),
-                mark: event.start_mark
-            )
+            push(Frame(start: location(event.start_mark), tag: tag, isMapping: true), mark: event.start_mark)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
-            switch frame {
-            case .sequence(let start, let tag, let items):
-                attach(YAMLNode(content: .sequence(items), location: start, isSingleLine: false, tag: tag))
-            case .mapping(let start, let tag, let pairs, _, _):
-                attach(YAMLNode(content: .mapping(pairs), location: start, isSingleLine: false, tag: tag))
-            }
+            attach(frame.node)
         default:
             break
         }
@@ -250,36 +258,35 @@ private struct Composer {
     }
 
     mutating func attach(_ node: YAMLNode) {
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(let start, let tag, var items):
-            items.append(node)
-            stack.append(.sequence(start: start, tag: tag, items: items))
-        case .mapping(let start, let tag, var pairs, let pendingKey, var seen):
-            if let key = pendingKey {
-                if let keyText = key.scalarText, seen[keyText] == nil {
-                    seen[keyText] = key.location
-                    pairs.append(YAMLNode.Pair(key: key, value: node))
-                } else if let keyText = key.scalarText, let first = seen[keyText] {
-                    diagnostics.append(
-                        Diagnostic(
-                            .duplicateKey,
-                            "duplicate key '\(keyText)'; the first one counts and this one is ignored",
-                            at: key.location,
-                            notes: [Diagnostic.Note("'\(keyText)' is first defined at line \(first.line)", at: first)]
-                        )
-                    )
-                }
-                stack.append(.mapping(start: start, tag: tag, pairs: pairs, pendingKey: nil, seen: seen))
-            } else {
-                if node.scalarText == nil {
-                    fail(.yamlSyntax, "a key must be a plain name, not \(node.kindDescription)", at: node.location)
-                }
-                stack.append(.mapping(start: start, tag: tag, pairs: pairs, pendingKey: node, seen: seen))
+        guard top.isMapping else {
+            top.items.append(node)
+            return
+        }
+        guard let key = top.pendingKey else {
+            if node.scalarText == nil {
+                fail(.yamlSyntax, "a key must be a plain name, not \(node.kindDescription)", at: node.location)
             }
+            top.pendingKey = node
+            return
+        }
+        top.pendingKey = nil
+        guard let keyText = key.scalarText else { return }
+        if let first = top.seen[keyText] {
+            diagnostics.append(
+                Diagnostic(
+                    .duplicateKey,
+                    "duplicate key '\(keyText)'; the first one counts and this one is ignored",
+                    at: key.location,
+                    notes: [Diagnostic.Note("'\(keyText)' is first defined at line \(first.line)", at: first)]
+                )
+            )
+        } else {
+            top.seen[keyText] = key.location
+            top.pairs.append(YAMLNode.Pair(key: key, value: node))
         }
     }
 }

@@ -61,7 +61,7 @@ enum Schema {
         )
     }
 
-    static func decimal(_ text: String) -> Value { .decimal(DecimalFormat.parse(text)!) }
+    static func decimal(_ text: String) -> Value { .decimal(ExactDecimal(parsing: text)!) }
     static func date(_ text: String) -> Value { .date(LocalDate(iso: text)!) }
     static func datetime(_ text: String) -> Value { .datetime(DateTimeFormat.parse(text)!) }
 }

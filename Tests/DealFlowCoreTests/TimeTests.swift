@@ -48,16 +48,6 @@ struct LocalDateTests {
         #expect(DateTimeFormat.parse("2026-01-05T24:00:00Z") == nil)
         #expect(DateTimeFormat.iso8601(Date(timeIntervalSince1970: 1_767_607_200)) == "2026-01-05T10:00:00Z")
     }
-
-    @Test(arguments: [("12", "12"), ("12.50", "12.5"), ("-0.5", "-0.5")])
-    func readsDecimalsExactly(_ text: String, _ expected: String) {
-        #expect(DecimalFormat.parse(text)?.description == expected)
-    }
-
-    @Test(arguments: ["12abc", "1e5", ".5", "5.", "1,000", "", "-", "1.2.3", String(repeating: "9", count: 39)])
-    func refusesWhatFoundationWouldHalfRead(_ text: String) {
-        #expect(DecimalFormat.parse(text) == nil)
-    }
 }
 
 @Suite("Durations")

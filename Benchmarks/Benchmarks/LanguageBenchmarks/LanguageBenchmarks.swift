@@ -101,7 +101,7 @@ enum GeneratedWorkflow {
         var fields = [Value](repeating: .null, count: workflow.definition.fields.count)
         func set(_ name: String, _ value: Value) { fields[workflow.scope.fields[name]!.index] = value }
         set("company", .string("Acme Andina S.A.S."))
-        set("amount", .decimal(Decimal(string: "85000.50")!))
+        set("amount", .decimal(ExactDecimal(parsing: "85000.50")!))
         set("seats", .int(12))
         set("currency", .string("USD"))
         set("close_date", .date(LocalDate(iso: "2027-03-31")!))

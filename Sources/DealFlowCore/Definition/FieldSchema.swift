@@ -58,9 +58,9 @@ public struct FieldDefinition: Sendable {
     /// The value a new deal gets when none is given.
     public var defaultValue: Located<Value>?
     /// The smallest value allowed (numeric fields).
-    public var minimum: Located<Decimal>?
+    public var minimum: Located<ExactDecimal>?
     /// The largest value allowed (numeric fields).
-    public var maximum: Located<Decimal>?
+    public var maximum: Located<ExactDecimal>?
 
     /// Creates a field definition.
     public init(
@@ -69,8 +69,8 @@ public struct FieldDefinition: Sendable {
         type: FieldType,
         isRequired: Bool = false,
         defaultValue: Located<Value>? = nil,
-        minimum: Located<Decimal>? = nil,
-        maximum: Located<Decimal>? = nil
+        minimum: Located<ExactDecimal>? = nil,
+        maximum: Located<ExactDecimal>? = nil
     ) {
         self.name = name
         self.location = location

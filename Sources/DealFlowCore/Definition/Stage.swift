@@ -27,7 +27,7 @@ public struct Stage: Sendable {
     /// Where `initial: true` is written, if it is.
     public var initialLocation: SourceLocation?
     /// The win probability in percent, for the weighted forecast.
-    public var probability: Located<Decimal>?
+    public var probability: Located<ExactDecimal>?
     /// The forecast category, when the file gives one.
     public var forecast: Located<ForecastCategory>?
     /// What a rep should do in this stage.
@@ -50,7 +50,7 @@ public struct Stage: Sendable {
         name: String,
         location: SourceLocation,
         initialLocation: SourceLocation? = nil,
-        probability: Located<Decimal>? = nil,
+        probability: Located<ExactDecimal>? = nil,
         forecast: Located<ForecastCategory>? = nil,
         guidance: String? = nil,
         requires: [Located<String>] = [],
@@ -78,8 +78,8 @@ public struct Stage: Sendable {
     public var isInitial: Bool { initialLocation != nil }
 
     /// The probability in percent: as written, else 100 for a won stage and 0 otherwise.
-    public var effectiveProbability: Decimal {
-        probability?.value ?? (outcome?.value == .won ? 100 : 0)
+    public var effectiveProbability: ExactDecimal {
+        probability?.value ?? ExactDecimal(outcome?.value == .won ? 100 : 0)
     }
 
     /// The forecast category: as written, else `closed` for a won stage, `omitted` for a lost one,

@@ -203,8 +203,8 @@ struct Evaluator {
     /// Equality with int and decimal compared by value; `null` equals only `null`.
     static func equal(_ left: Value, _ right: Value) -> Bool {
         switch (left, right) {
-        case (.int(let l), .decimal(let r)): return Decimal(l) == r
-        case (.decimal(let l), .int(let r)): return l == Decimal(r)
+        case (.int(let l), .decimal(let r)): return ExactDecimal(l) == r
+        case (.decimal(let l), .int(let r)): return l == ExactDecimal(r)
         default: return left == right
         }
     }
@@ -214,8 +214,8 @@ struct Evaluator {
         func sign<T: Comparable>(_ l: T, _ r: T) -> Int { l < r ? -1 : l == r ? 0 : 1 }
         switch (left, right) {
         case (.int(let l), .int(let r)): return sign(l, r)
-        case (.int(let l), .decimal(let r)): return sign(Decimal(l), r)
-        case (.decimal(let l), .int(let r)): return sign(l, Decimal(r))
+        case (.int(let l), .decimal(let r)): return sign(ExactDecimal(l), r)
+        case (.decimal(let l), .int(let r)): return sign(l, ExactDecimal(r))
         case (.decimal(let l), .decimal(let r)): return sign(l, r)
         case (.string(let l), .string(let r)): return sign(l, r)
         case (.date(let l), .date(let r)): return sign(l, r)
@@ -224,16 +224,20 @@ struct Evaluator {
         }
     }
 
-    static func decimal(_ value: Value) -> Decimal? {
+    static func decimal(_ value: Value) -> ExactDecimal? {
         switch value {
-        case .int(let value): Decimal(value)
+        case .int(let value): ExactDecimal(value)
         case .decimal(let value): value
         default: nil
         }
     }
 
-    static func checked(_ value: Decimal, _ op: BinaryOperator) throws(EvaluationError) -> Value {
-        guard !value.isNaN else { throw EvaluationError(message: "decimal overflow in '\(op.rawValue)'") }
+    static func checked(_ value: ExactDecimal?, _ op: BinaryOperator) throws(EvaluationError) -> Value {
+        guard let value else {
+            throw EvaluationError(
+                message: "decimal overflow in '\(op.rawValue)' (more than 38 digits before the point)"
+            )
+        }
         return .decimal(value)
     }
 
@@ -253,22 +257,15 @@ struct Evaluator {
         }
         guard let l = decimal(left), let r = decimal(right) else { return .null }
         switch op {
-        case .add: return try checked(l + r, op)
-        case .subtract: return try checked(l - r, op)
-        case .multiply: return try checked(l * r, op)
+        case .add: return try checked(l.adding(r), op)
+        case .subtract: return try checked(l.subtracting(r), op)
+        case .multiply: return try checked(l.multiplied(by: r), op)
         case .divide:
             guard !r.isZero else { throw EvaluationError(message: "division by zero in '/'") }
-            return try checked(l / r, op)
+            return try checked(l.divided(by: r), op)
         default:
             guard !r.isZero else { throw EvaluationError(message: "division by zero in '%'") }
-            var quotient = l / r
-            var truncated = Decimal()
-            NSDecimalRound(&truncated, &quotient, 0, .down)
-            if quotient.isSignMinus, truncated != quotient {
-                // NSDecimalRound's .down rounds toward negative infinity; a remainder truncates toward zero.
-                truncated += 1
-            }
-            return try checked(l - truncated * r, op)
+            return try checked(l.remainder(dividingBy: r), op)
         }
     }
 
@@ -288,7 +285,7 @@ struct Evaluator {
                 if case .decimal = value { sawDecimal = true }
                 if (function == .min && ordering < 0) || (function == .max && ordering > 0) { best = value }
             }
-            if sawDecimal, case .int(let value) = best { return .decimal(Decimal(value)) }
+            if sawDecimal, case .int(let value) = best { return .decimal(ExactDecimal(value)) }
             return best
         default:
             break
@@ -329,7 +326,7 @@ struct Evaluator {
             case .int(let value):
                 guard value != .min else { throw EvaluationError(message: "integer overflow in abs()") }
                 return .int(Swift.abs(value))
-            case .decimal(let value): return .decimal(value.isSignMinus ? -value : value)
+            case .decimal(let value): return .decimal(value.magnitude)
             default: return .null
             }
         }

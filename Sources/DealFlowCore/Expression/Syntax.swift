@@ -40,7 +40,7 @@ public enum Literal: Sendable {
     case null
     case bool(Bool)
     case int(Int)
-    case decimal(Decimal)
+    case decimal(ExactDecimal)
     case string(String)
     case duration(CalendarDuration)
     case date(LocalDate)

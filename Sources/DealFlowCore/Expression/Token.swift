@@ -5,7 +5,7 @@ struct Token: Sendable {
     enum Kind: Equatable, Sendable {
         case identifier(String)
         case integer(Int)
-        case decimal(Decimal)
+        case decimal(ExactDecimal)
         case string(String)
         case duration(CalendarDuration)
         case date(LocalDate)
@@ -144,7 +144,7 @@ struct Lexer {
             }
         }
         if isDecimal {
-            guard let value = DecimalFormat.parse(text) else {
+            guard let value = ExactDecimal(parsing: text) else {
                 throw ExpressionProblem(
                     code: .expressionSyntax,
                     message: "the number \(text) has more than 38 digits",

@@ -2,13 +2,13 @@ import Foundation
 
 /// A value in the expression language and in a deal's fields.
 ///
-/// Decimals are exact (Foundation's `Decimal`, never `Double`), dates are calendar dates, datetimes
+/// Decimals are exact (``ExactDecimal``, never `Double`), dates are calendar dates, datetimes
 /// are instants. `null` is a field that is not set.
 public enum Value: Hashable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int)
-    case decimal(Decimal)
+    case decimal(ExactDecimal)
     case string(String)
     case date(LocalDate)
     case datetime(Date)
@@ -114,31 +114,5 @@ public enum DateTimeFormat {
         }
         let seconds = date.daysSinceEpoch * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
-    }
-}
-
-/// Strict reading of exact decimal numbers.
-public enum DecimalFormat {
-    /// Parses `-?digits(.digits)?` exactly, with at most 38 significant digits; refuses `12abc`, `1e5`,
-    /// `.5` and anything else Foundation would half-read.
-    public static func parse(_ text: some StringProtocol) -> Decimal? {
-        var digitCount = 0
-        var sawPoint = false
-        var digitsAfterPoint = 0
-        for (index, scalar) in text.unicodeScalars.enumerated() {
-            if scalar == "-" || scalar == "+" {
-                guard index == 0 else { return nil }
-            } else if scalar == "." {
-                guard !sawPoint, digitCount > 0 else { return nil }
-                sawPoint = true
-            } else if ("0"..."9").contains(scalar) {
-                digitCount += 1
-                if sawPoint { digitsAfterPoint += 1 }
-            } else {
-                return nil
-            }
-        }
-        guard digitCount > 0, digitCount <= 38, !sawPoint || digitsAfterPoint > 0 else { return nil }
-        return Decimal(string: String(text), locale: Locale(identifier: "en_US_POSIX"))
     }
 }

@@ -227,9 +227,9 @@ private struct Validation {
     }
 
     private func rangeProblem(_ value: Value, field: FieldDefinition, what: String) -> String? {
-        let number: Decimal
+        let number: ExactDecimal
         switch value {
-        case .int(let value): number = Decimal(value)
+        case .int(let value): number = ExactDecimal(value)
         case .decimal(let value): number = value
         default: return nil
         }
@@ -590,12 +590,22 @@ private struct Validation {
     /// or leads to an unknown stage: the graph is then incomplete and the warnings would mislead.
     private mutating func checkGraph() {
         guard let initialStage, !graphIsIncomplete else { return }
+        // The stages each stage leads to, built once: O(stages + edges) rather than stages × transitions.
+        var targets: [String: Set<String>] = [:]
+        for transition in workflow.transitions {
+            switch transition.from {
+            case .anyStage:
+                for stage in workflow.stages where stage.name != transition.to.value {
+                    targets[stage.name, default: []].insert(transition.to.value)
+                }
+            case .stages(let sources):
+                for source in sources { targets[source.value, default: []].insert(transition.to.value) }
+            }
+        }
         var reachable: Set<String> = [initialStage]
         var frontier = [initialStage]
         while let stage = frontier.popLast() {
-            for transition in workflow.transitions where transition.leaves(stage) {
-                if reachable.insert(transition.to.value).inserted { frontier.append(transition.to.value) }
-            }
+            for target in targets[stage] ?? [] where reachable.insert(target).inserted { frontier.append(target) }
         }
         for stage in workflow.stages {
             if !reachable.contains(stage.name) {
@@ -605,7 +615,7 @@ private struct Validation {
                     at: stage.location
                 )
             }
-            let waysOut = workflow.transitions.filter { $0.leaves(stage.name) && $0.to.value != stage.name }
+            let waysOut = (targets[stage.name] ?? []).subtracting([stage.name])
             if stage.outcome == nil, waysOut.isEmpty {
                 report(
                     .deadEndStage,
