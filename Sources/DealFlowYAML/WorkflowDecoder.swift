@@ -358,20 +358,9 @@ private struct Decoding {
             }
         }
         if let node = value(entries, "holidays"), let items = list(node, of: "holidays") {
-            var seen: [LocalDate: SourceLocation] = [:]
-            for item in items {
-                guard let date = date(item, "a holiday") else { continue }
-                if let first = seen[date.value] {
-                    report(
-                        .duplicateEntry,
-                        "the holiday \(date.value) is listed twice",
-                        at: date.location,
-                        notes: [Diagnostic.Note("first listed here", at: first)]
-                    )
-                }
-                seen[date.value] = date.location
-                calendar.holidays.insert(date.value)
-            }
+            let dates = items.compactMap { date($0, "a holiday") }
+            diagnostics += Diagnostic.duplicateEntries(in: dates) { "the holiday \($0) is listed twice" }
+            calendar.holidays = Set(dates.map(\.value))
         }
         return calendar
     }
@@ -431,22 +420,12 @@ private struct Decoding {
         }
         if let valuesNode = value(entries, "values") {
             if case .enumeration = type {
-                var values: [String] = []
-                var seen: [String: SourceLocation] = [:]
-                for value in names(valuesNode, "values", allowsSingle: false) {
-                    if let first = seen[value.value] {
-                        report(
-                            .duplicateEntry,
-                            "the value '\(value.value)' is listed twice in '\(name.value)'",
-                            at: value.location,
-                            notes: [Diagnostic.Note("first listed here", at: first)]
-                        )
-                        continue
-                    }
-                    seen[value.value] = value.location
-                    values.append(value.value)
+                let values = names(valuesNode, "values", allowsSingle: false)
+                diagnostics += Diagnostic.duplicateEntries(in: values) {
+                    "the value '\($0)' is listed twice in '\(name.value)'"
                 }
-                type = .enumeration(values)
+                var unique = Set<String>()
+                type = .enumeration(values.map(\.value).filter { unique.insert($0).inserted })
             } else {
                 report(
                     .invalidField,

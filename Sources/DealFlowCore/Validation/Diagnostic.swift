@@ -136,3 +136,29 @@ extension Diagnostic {
         )
     }
 }
+
+extension Diagnostic {
+    /// A `duplicate-entry` warning for each item listed again, with a note at its first listing.
+    public static func duplicateEntries<Item: Hashable>(
+        in items: [Located<Item>],
+        message: (Item) -> String
+    ) -> [Diagnostic] {
+        var first: [Item: SourceLocation] = [:]
+        var diagnostics: [Diagnostic] = []
+        for item in items {
+            if let location = first[item.value] {
+                diagnostics.append(
+                    Diagnostic(
+                        .duplicateEntry,
+                        message(item.value),
+                        at: item.location,
+                        notes: [Note("first listed here", at: location)]
+                    )
+                )
+            } else {
+                first[item.value] = item.location
+            }
+        }
+        return diagnostics
+    }
+}

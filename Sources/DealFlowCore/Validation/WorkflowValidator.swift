@@ -123,19 +123,7 @@ private struct Validation {
     }
 
     private mutating func reportDuplicates(_ items: [Located<String>], what: String) {
-        var seen: [String: SourceLocation] = [:]
-        for item in items {
-            if let first = seen[item.value] {
-                report(
-                    .duplicateEntry,
-                    "the \(what) '\(item.value)' is listed twice",
-                    at: item.location,
-                    notes: [Diagnostic.Note("first listed here", at: first)]
-                )
-            } else {
-                seen[item.value] = item.location
-            }
-        }
+        diagnostics += Diagnostic.duplicateEntries(in: items) { "the \(what) '\($0)' is listed twice" }
     }
 
     /// Reports a reference to an unknown name unless the name's own declaration was already reported.
