@@ -155,7 +155,8 @@ struct EdgeCaseTests {
     @Test func aDuplicateHolidayIsAWarning() throws {
         let (loaded, rendered) = load(
             "workflow: x\ncalendar:\n  holidays: [2026-12-25, 2027-01-01, 2026-12-25]\n" + Self.stages
-                + "transitions:\n  w: { from: open, to: won }\n  l: { from: open, to: lost }\n")
+                + "transitions:\n  w: { from: open, to: won }\n  l: { from: open, to: lost }\n"
+        )
         #expect(loaded.diagnostics.map(\.code) == [.duplicateEntry])
         #expect(rendered.hasPrefix("test.yaml:3:38: warning: the holiday 2026-12-25 is listed twice [duplicate-entry]"))
         #expect(try #require(loaded.validated).definition.calendar.holidays.count == 2)
