@@ -8,9 +8,13 @@ let package = Package(
         .executable(name: "dealflow", targets: ["dealflow"]),
         .library(name: "DealFlowCore", targets: ["DealFlowCore"]),
         .library(name: "DealFlowYAML", targets: ["DealFlowYAML"]),
+        .library(name: "DealFlowEngine", targets: ["DealFlowEngine"]),
+        .library(name: "DealFlowSQLite", targets: ["DealFlowSQLite"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libyaml itself (Debian: libyaml-dev). We compose nodes ourselves so that every scalar keeps its
@@ -21,16 +25,31 @@ let package = Package(
         ),
         .target(name: "DealFlowCore"),
         .target(name: "DealFlowYAML", dependencies: ["DealFlowCore", "CLibYAML"]),
+        .target(
+            name: "DealFlowEngine",
+            dependencies: ["DealFlowCore", "DealFlowYAML", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .target(
+            name: "DealFlowSQLite",
+            dependencies: ["DealFlowCore", "DealFlowEngine", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(name: "DealFlowTestKit", dependencies: ["DealFlowCore", "DealFlowEngine"]),
         .executableTarget(
             name: "dealflow",
             dependencies: [
                 "DealFlowCore",
                 "DealFlowYAML",
+                "DealFlowEngine",
+                "DealFlowSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DealFlowCoreTests", dependencies: ["DealFlowCore"]),
         .testTarget(name: "DealFlowYAMLTests", dependencies: ["DealFlowCore", "DealFlowYAML"]),
+        .testTarget(
+            name: "DealFlowEngineTests",
+            dependencies: ["DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowTestKit"]
+        ),
         .testTarget(name: "DealFlowCLITests", dependencies: ["dealflow"]),
     ]
 )

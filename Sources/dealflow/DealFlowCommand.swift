@@ -2,23 +2,22 @@ import ArgumentParser
 
 /// The `dealflow` command line: thin wrappers that parse arguments, call the library and print.
 @main
-struct DealFlowCommand: ParsableCommand {
+struct DealFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dealflow",
         abstract: "A workflow engine for sales pipelines.",
         discussion: """
             Ops describe their sales process as YAML workflows (see docs/workflow-language.md); \
-            'dealflow validate' checks them with file, line and column, and 'dealflow graph' draws them.
+            'dealflow validate' checks them and 'dealflow graph' draws them. 'dealflow workflow apply' stores \
+            them in the database, and reps move deals through them with 'dealflow deal'.
 
-            Exit codes: 0 success, 1 invalid input or file, 64 usage error.
+            Every command accepts --db, --now, --actor, --role and --json (and DEALFLOW_DB, DEALFLOW_NOW, \
+            DEALFLOW_ACTOR, DEALFLOW_ROLE in the environment).
+
+            Exit codes: 0 success; 1 bad input, or an unknown deal, workflow or transition, or an invalid \
+            file; 3 transition blocked; 4 conflict (the deal changed); 5 role not allowed; 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Graph.self]
+        subcommands: [Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self]
     )
-}
-
-/// Options every subcommand accepts.
-struct GlobalOptions: ParsableArguments {
-    @Flag(name: .long, help: "Print one JSON document instead of text.")
-    var json = false
 }

@@ -26,11 +26,12 @@ extension DealFlowCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            let json = try global.resolved().json
             let loaded: LoadedWorkflow
             do {
                 loaded = try WorkflowLoader.load(path: file)
             } catch {
-                if global.json {
+                if json {
                     Output.print(Output.jsonError("unreadable-file", error.description).rendered())
                 } else {
                     Output.error("error: \(error.description)\n")
@@ -38,8 +39,8 @@ extension DealFlowCommand {
                 throw ExitCode(1)
             }
             guard let validated = loaded.validated else {
-                if global.json {
-                    let document = JSON.object([
+                if json {
+                    let document = JSONValue.object([
                         ("error", .string("invalid-workflow")),
                         ("message", .string("'\(file)' is not a valid workflow")),
                         ("diagnostics", .array(loaded.diagnostics.map(\.json))),
@@ -52,8 +53,8 @@ extension DealFlowCommand {
                 throw ExitCode(1)
             }
             let diagram = WorkflowDiagram.render(validated.definition, format: format)
-            if global.json {
-                let document = JSON.object([
+            if json {
+                let document = JSONValue.object([
                     ("workflow", .string(validated.id)), ("format", .string(format.rawValue)),
                     ("diagram", .string(diagram)),
                 ])

@@ -22,7 +22,8 @@ extension DealFlowCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            var diagnostics: [JSON] = []
+            let json = try global.resolved().json
+            var diagnostics: [JSONValue] = []
             var text = ""
             var errorCount = 0
             var warningCount = 0
@@ -54,8 +55,8 @@ extension DealFlowCommand {
                     text += summary + (warnings > 0 ? ", \(count(warnings, "warning"))\n" : "\n")
                 }
             }
-            if global.json {
-                Output.print(JSON.array(diagnostics).rendered())
+            if json {
+                Output.print(JSONValue.array(diagnostics).rendered())
             } else {
                 if files.count > 1 || failedFiles > 0 {
                     text +=

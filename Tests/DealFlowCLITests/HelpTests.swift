@@ -1,97 +1,43 @@
+import Foundation
 import Testing
 
-/// The help is the first documentation a user reads: it is compared whole.
+/// The help is the first documentation a user reads: every command's is compared whole with
+/// `Tests/Fixtures/help/<command>.txt`. After an intended change, run the tests with
+/// `DEALFLOW_RECORD_FIXTURES=1` and review the diff of those files.
 @Suite("dealflow --help")
 struct HelpTests {
-    @Test func root() throws {
-        let result = try CLI.run("--help")
+    static let commands: [[String]] = [
+        [], ["validate"], ["graph"], ["workflow"], ["workflow", "apply"], ["workflow", "list"], ["workflow", "show"],
+        ["deal"], ["deal", "create"], ["deal", "set"], ["deal", "fire"], ["deal", "show"], ["deal", "list"],
+        ["deal", "history"], ["deal", "transitions"],
+    ]
+
+    @Test(arguments: commands)
+    func isCompleteAndStable(_ command: [String]) throws {
+        let result = try CLI.run(command + ["--help"])
         #expect(result.status == 0)
-        #expect(
-            result.output == """
-                OVERVIEW: A workflow engine for sales pipelines.
-
-                Ops describe their sales process as YAML workflows (see
-                docs/workflow-language.md); 'dealflow validate' checks them with file, line and
-                column, and 'dealflow graph' draws them.
-
-                Exit codes: 0 success, 1 invalid input or file, 64 usage error.
-
-                USAGE: dealflow <subcommand>
-
-                OPTIONS:
-                  --version               Show the version.
-                  -h, --help              Show help information.
-
-                SUBCOMMANDS:
-                  validate                Check workflow files and print every problem with its
-                                          file, line and column.
-                  graph                   Draw a workflow as a Mermaid state diagram or a
-                                          Graphviz DOT graph.
-
-                  See 'dealflow help <subcommand>' for detailed help.
-
-                """
-        )
+        let name = (["dealflow"] + command).joined(separator: "-")
+        let expected = CLI.root.appendingPathComponent("Tests/Fixtures/help/\(name).txt")
+        if ProcessInfo.processInfo.environment["DEALFLOW_RECORD_FIXTURES"] != nil {
+            try FileManager.default.createDirectory(
+                at: expected.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
+            try result.output.write(to: expected, atomically: true, encoding: .utf8)
+        }
+        #expect(result.output == (try String(contentsOf: expected, encoding: .utf8)))
     }
 
-    @Test func validate() throws {
-        let result = try CLI.run("validate", "--help")
-        #expect(result.status == 0)
-        #expect(
-            result.output == """
-                OVERVIEW: Check workflow files and print every problem with its file, line and
-                column.
-
-                Every error and warning of every file is reported, each with a stable code
-                (docs/workflow-language.md lists them). Exit status: 0 when no file has an
-                error (warnings are allowed unless --strict), 1 otherwise.
-
-                USAGE: dealflow validate <files> ... [--strict] [--json]
-
-                ARGUMENTS:
-                  <files>                 The workflow files to check (YAML).
-
-                OPTIONS:
-                  --strict                Treat warnings as errors: exit 1 if any file has a
-                                          warning.
-                  --json                  Print one JSON document instead of text.
-                  --version               Show the version.
-                  -h, --help              Show help information.
-
-
-                """
-        )
-    }
-
-    @Test func graph() throws {
-        let result = try CLI.run("help", "graph")
-        #expect(result.status == 0)
-        #expect(
-            result.output == """
-                OVERVIEW: Draw a workflow as a Mermaid state diagram or a Graphviz DOT graph.
-
-                Stages show their probability and outcome, transitions their name and guards,
-                timers are dashed edges labelled "timer" (Mermaid cannot dash edges; there the
-                label alone marks them). An invalid workflow prints its diagnostics to standard
-                error and exits 1.
-
-                Render DOT with: dealflow graph FILE --format dot | dot -Tsvg > workflow.svg
-
-                USAGE: dealflow graph <file> [--format <format>] [--json]
-
-                ARGUMENTS:
-                  <file>                  The workflow file to draw (YAML).
-
-                OPTIONS:
-                  --format <format>       The diagram language. (values: mermaid, dot; default:
-                                          mermaid)
-                  --json                  Print one JSON document instead of text.
-                  --version               Show the version.
-                  -h, --help              Show help information.
-
-
-                """
-        )
+    @Test func everyCommandDocumentsTheEnvironment() throws {
+        for command in Self.commands.filter({ !$0.isEmpty && !["workflow", "deal"].contains($0.joined()) }) {
+            let output = try CLI.run(command + ["--help"]).output
+            for variable in ["DEALFLOW_DB", "DEALFLOW_NOW", "DEALFLOW_ACTOR", "DEALFLOW_ROLE"] {
+                #expect(
+                    output.contains(variable),
+                    "\(command.joined(separator: " ")) --help does not mention \(variable)"
+                )
+            }
+        }
     }
 
     @Test func version() throws {

@@ -30,6 +30,13 @@ public struct ValidatedWorkflow: Sendable {
         self.warnings = warnings
         self.initialStage = initialStage
         self.dealFields = dealFields
+        self.version = definition.version?.value ?? 1
+        var funnel: [String] = []
+        for stage in definition.stages where stage.outcome?.value != .lost {
+            funnel.append(stage.name)
+            if stage.outcome?.value == .won { break }
+        }
+        self.funnelStages = funnel
         var stageIndex: [String: Int] = [:]
         for (index, stage) in definition.stages.enumerated() { stageIndex[stage.name] = index }
         var transitionIndex: [String: Int] = [:]
@@ -40,6 +47,21 @@ public struct ValidatedWorkflow: Sendable {
 
     /// The workflow's identifier.
     public var id: String { definition.id.value }
+
+    /// The version deals created on this workflow are pinned to: the number the store gave it when
+    /// it was applied (the file's own `version`, or the next integer).
+    public private(set) var version: Int
+
+    /// The same workflow, numbered as the store numbered it.
+    public func numbered(_ version: Int) -> ValidatedWorkflow {
+        var numbered = self
+        numbered.version = version
+        return numbered
+    }
+
+    /// The funnel's steps: the stages in file order up to and including the first `won` outcome,
+    /// leaving out `lost` outcomes. Stages after the win (onboarding, post-sale) are not steps.
+    public let funnelStages: [String]
 
     /// The stage with a name, if there is one.
     public func stage(named name: String) -> Stage? {

@@ -1,43 +1,46 @@
 /// A JSON document whose objects keep their keys in the order written, so that every `--json` output
-/// reads in the order the documentation gives and is byte-for-byte stable (Foundation's encoder
-/// orders keys by hash on Linux, or alphabetically at best).
-enum JSON: Equatable {
+/// and every stored event reads in the order the documentation gives and is byte-for-byte stable
+/// (Foundation's encoder orders keys by hash on Linux, or alphabetically at best).
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(String)
     case string(String)
-    case array([JSON])
-    case object([(String, JSON)])
+    case array([JSONValue])
+    case object([(String, JSONValue)])
 
-    static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.rendered() == rhs.rendered() }
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
 
-    static func int(_ value: Int) -> JSON { .number(String(value)) }
+    /// A whole number.
+    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
 
-    /// Two-space indented text with a trailing newline.
-    func rendered() -> String {
+    /// Two-space indented text with a trailing newline, for people; or one line with no spaces, for
+    /// storage and JSON lines.
+    public func rendered(compact: Bool = false) -> String {
         var output = ""
-        write(to: &output, indent: 0)
-        return output + "\n"
+        write(to: &output, indent: compact ? nil : 0)
+        return compact ? output : output + "\n"
     }
 
-    private func write(to output: inout String, indent: Int) {
-        let padding = String(repeating: "  ", count: indent + 1)
-        let closing = String(repeating: "  ", count: indent)
+    private func write(to output: inout String, indent: Int?) {
+        let padding = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
+        let closing = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
+        let next = indent.map { $0 + 1 }
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .number(let text): output += text
-        case .string(let text): JSON.writeString(text, to: &output)
+        case .string(let text): JSONValue.writeString(text, to: &output)
         case .array(let items):
             guard !items.isEmpty else {
                 output += "[]"
                 return
             }
-            output += "[\n"
+            output += "["
             for (index, item) in items.enumerated() {
                 output += padding
-                item.write(to: &output, indent: indent + 1)
-                output += index < items.count - 1 ? ",\n" : "\n"
+                item.write(to: &output, indent: next)
+                if index < items.count - 1 { output += "," }
             }
             output += closing + "]"
         case .object(let members):
@@ -45,13 +48,13 @@ enum JSON: Equatable {
                 output += "{}"
                 return
             }
-            output += "{\n"
+            output += "{"
             for (index, (key, value)) in members.enumerated() {
                 output += padding
-                JSON.writeString(key, to: &output)
-                output += ": "
-                value.write(to: &output, indent: indent + 1)
-                output += index < members.count - 1 ? ",\n" : "\n"
+                JSONValue.writeString(key, to: &output)
+                output += indent == nil ? ":" : ": "
+                value.write(to: &output, indent: next)
+                if index < members.count - 1 { output += "," }
             }
             output += closing + "}"
         }

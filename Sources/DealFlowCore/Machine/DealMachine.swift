@@ -1,0 +1,676 @@
+import Foundation
+
+/// The pure core of the engine: given a workflow, a deal, a command, an actor and the time, decide
+/// what happens, without performing any of it.
+///
+/// Like XState's `transition(logic, snapshot, event)`, `decide` returns the deal's next state and the
+/// effects (history entry, tasks, timers, cancellations, events) as values; the engine performs them
+/// in one transaction. The same inputs always give the same decision.
+///
+/// ```swift
+/// let decision = DealMachine.decide(.fire(transition: "qualify", input: [], note: nil),
+///                                   deal: deal, workflow: workflow, actor: Actor(id: "ana", role: "rep"), now: now)
+/// ```
+public enum DealMachine {
+    /// Decides a command. `deal` is `nil` only for `.create`.
+    public static func decide(
+        _ command: DealCommand,
+        deal: Deal?,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> Decision {
+        switch command {
+        case .create(let id, let owner, let input):
+            return create(id: id, owner: owner ?? actor.id, input: input, workflow: workflow, actor: actor, now: now)
+        case .update(let input):
+            guard let deal else { preconditionFailure("an update needs the deal") }
+            return update(deal, input: input, workflow: workflow, actor: actor, now: now)
+        case .fire(let name, let input, let note):
+            guard let deal else { preconditionFailure("a fire needs the deal") }
+            return fire(name, on: deal, input: input, note: note, workflow: workflow, actor: actor, now: now)
+        }
+    }
+
+    /// Everything that stops `transition` from firing on `deal` now, without input: the list a UI uses
+    /// to grey out a button. Empty when it may fire.
+    public static func blockers(
+        of transition: Transition,
+        for deal: Deal,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> [Blocker] {
+        if let blocker = stageBlocker(transition, deal) { return [blocker] }
+        var blockers: [Blocker] = []
+        if let blocker = roleBlocker(transition, actor) { blockers.append(blocker) }
+        return blockers + conditionBlockers(transition, for: deal, workflow: workflow, actor: actor, now: now)
+    }
+
+    // MARK: - Create
+
+    private static func create(
+        id: String,
+        owner: String,
+        input: [FieldInput],
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> Decision {
+        let definition = workflow.definition
+        var fields = definition.fields.map { $0.defaultValue?.value ?? .null }
+        switch apply(input, to: fields, workflow: workflow) {
+        case .failure(let rejection): return .rejected(rejection)
+        case .success(let updated): fields = updated
+        }
+        if let missing = definition.fields.first(where: { $0.isRequired && fields[index($0.name, workflow)].isNull }) {
+            return .rejected(
+                Rejection(
+                    .missingField,
+                    "'\(missing.name)' is required to create a deal in '\(workflow.id)'; give it with --set \(missing.name)=..."
+                )
+            )
+        }
+        guard let initial = workflow.stage(named: workflow.initialStage) else {
+            preconditionFailure("a validated workflow has its initial stage")
+        }
+        if let field = initial.requires.first(where: { fields[index($0.value, workflow)].isNull }) {
+            return .rejected(
+                Rejection(
+                    .missingField,
+                    "stage '\(initial.name)' requires '\(field.value)' to enter it; give it with --set \(field.value)=..."
+                )
+            )
+        }
+        var deal = Deal(
+            id: id,
+            workflowID: workflow.id,
+            workflowVersion: workflow.version,
+            stage: initial.name,
+            owner: owner,
+            fields: fields,
+            version: 1,
+            createdAt: now,
+            updatedAt: now,
+            enteredStageAt: now,
+            outcome: initial.outcome?.value
+        )
+        var effects = Effects()
+        if let failure = run(
+            initial.onEnter,
+            on: &deal,
+            taskStage: initial.name,
+            effects: &effects,
+            workflow: workflow,
+            actor: actor,
+            now: now
+        ) {
+            return .rejected(failure)
+        }
+        schedule(initial, for: deal, effects: &effects, workflow: workflow, now: now)
+        let changes = definition.fields.enumerated().compactMap { index, field -> FieldChange? in
+            deal.fields[index].isNull ? nil : FieldChange(field: field.name, old: .null, new: deal.fields[index])
+        }
+        let entry = HistoryEntry(
+            kind: .created,
+            at: now,
+            actor: actor.id,
+            role: actor.role,
+            to: initial.name,
+            changes: changes
+        )
+        let created = NewEvent(
+            type: "deal.created",
+            data: .object([
+                ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
+                ("owner", .string(deal.owner)), ("actor", .string(actor.id)),
+            ])
+        )
+        return .applied(
+            AppliedChange(
+                deal: deal,
+                previousVersion: nil,
+                entry: entry,
+                tasks: effects.tasks,
+                timers: effects.timers,
+                cancellations: [],
+                events: [created] + effects.events
+            )
+        )
+    }
+
+    // MARK: - Update
+
+    private static func update(
+        _ deal: Deal,
+        input: [FieldInput],
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> Decision {
+        let fields: [Value]
+        switch apply(input, to: deal.fields, workflow: workflow) {
+        case .failure(let rejection): return .rejected(rejection)
+        case .success(let updated): fields = updated
+        }
+        let stage = workflow.stage(named: deal.stage)
+        for (position, field) in workflow.definition.fields.enumerated()
+        where fields[position].isNull && !deal.fields[position].isNull {
+            if field.isRequired {
+                return .rejected(
+                    Rejection(.missingField, "'\(field.name)' is required and cannot be cleared on deal '\(deal.id)'")
+                )
+            }
+            if stage?.requires.contains(where: { $0.value == field.name }) == true {
+                return .rejected(
+                    Rejection(
+                        .missingField,
+                        "stage '\(deal.stage)' requires '\(field.name)', so it cannot be cleared while deal '\(deal.id)' is there"
+                    )
+                )
+            }
+        }
+        let changes = diff(deal.fields, fields, workflow)
+        guard !changes.isEmpty else { return .unchanged(deal) }
+        var updated = deal
+        updated.fields = fields
+        updated.version += 1
+        updated.updatedAt = now
+        var effects = Effects()
+        var cancellations: [Cancellation] = []
+        if let stage {
+            // An `at` timer is computed again when a field it reads changes.
+            let changed = Set(changes.map(\.field))
+            for (timerIndex, timer) in stage.timers.enumerated() {
+                guard case .at = timer.schedule, let compiled = timer.compiledAt,
+                    compiled.reads.contains(where: { changed.contains($0.description) })
+                else { continue }
+                cancellations.append(.timer(stage: stage.name, index: timerIndex))
+                schedule(
+                    timer,
+                    index: timerIndex,
+                    of: stage,
+                    for: updated,
+                    effects: &effects,
+                    workflow: workflow,
+                    now: now
+                )
+            }
+        }
+        let entry = HistoryEntry(
+            kind: .updated,
+            at: now,
+            actor: actor.id,
+            role: actor.role,
+            from: deal.stage,
+            to: deal.stage,
+            changes: changes
+        )
+        let event = NewEvent(
+            type: "deal.updated",
+            data: .object([
+                ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("actor", .string(actor.id)),
+                ("changes", changesJSON(changes)),
+            ])
+        )
+        return .applied(
+            AppliedChange(
+                deal: updated,
+                previousVersion: deal.version,
+                entry: entry,
+                tasks: effects.tasks,
+                timers: effects.timers,
+                cancellations: cancellations,
+                events: [event]
+            )
+        )
+    }
+
+    // MARK: - Fire
+
+    private static func fire(
+        _ name: String,
+        on deal: Deal,
+        input: [FieldInput],
+        note: String?,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> Decision {
+        guard let transition = workflow.transition(named: name) else {
+            let available = workflow.transitions(leaving: deal.stage).map(\.name)
+            let suggestion = SpellingSuggestion.closest(to: name, among: workflow.definition.transitions.map(\.name))
+            let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
+            let list =
+                available.isEmpty
+                ? "none leaves '\(deal.stage)'" : "from '\(deal.stage)': " + available.joined(separator: ", ")
+            return .rejected(
+                Rejection(.unknownTransition, "workflow '\(workflow.id)' has no transition '\(name)'\(hint); \(list)")
+            )
+        }
+        func audit(_ kind: AuditEntry.Kind, _ blockers: [Blocker]) -> AuditEntry {
+            AuditEntry(
+                kind: kind,
+                dealID: deal.id,
+                at: now,
+                actor: actor.id,
+                role: actor.role,
+                transition: name,
+                stage: deal.stage,
+                blockers: blockers,
+                note: note
+            )
+        }
+        if let blocker = stageBlocker(transition, deal) { return .blocked(audit(.blocked, [blocker])) }
+        if let blocker = roleBlocker(transition, actor) { return .refused(audit(.refused, [blocker])) }
+        var tentative = deal
+        switch apply(input, to: deal.fields, workflow: workflow) {
+        case .failure(let rejection): return .rejected(rejection)
+        case .success(let fields): tentative.fields = fields
+        }
+        if let cleared = workflow.definition.fields.enumerated().first(where: {
+            $0.element.isRequired && tentative.fields[$0.offset].isNull
+        }) {
+            return .rejected(
+                Rejection(
+                    .missingField,
+                    "'\(cleared.element.name)' is required and cannot be cleared on deal '\(deal.id)'"
+                )
+            )
+        }
+        let blockers = conditionBlockers(transition, for: tentative, workflow: workflow, actor: actor, now: now)
+        guard blockers.isEmpty else { return .blocked(audit(.blocked, blockers)) }
+        guard let source = workflow.stage(named: deal.stage), let target = workflow.stage(named: transition.to.value)
+        else {
+            preconditionFailure("a validated workflow's transitions lead between its stages")
+        }
+        var next = tentative
+        var effects = Effects()
+        // The old stage's exit, the transition's actions, then the new stage's entry, each seeing the
+        // writes before it. Tasks they create belong to the stage being entered.
+        if let failure = run(
+            source.onExit,
+            on: &next,
+            taskStage: target.name,
+            effects: &effects,
+            workflow: workflow,
+            actor: actor,
+            now: now
+        )
+            ?? run(
+                transition.actions,
+                on: &next,
+                taskStage: target.name,
+                effects: &effects,
+                workflow: workflow,
+                actor: actor,
+                now: now
+            )
+        {
+            return .rejected(failure)
+        }
+        next.stage = target.name
+        next.enteredStageAt = now
+        if let failure = run(
+            target.onEnter,
+            on: &next,
+            taskStage: target.name,
+            effects: &effects,
+            workflow: workflow,
+            actor: actor,
+            now: now
+        ) {
+            return .rejected(failure)
+        }
+        next.version = deal.version + 1
+        next.updatedAt = now
+        next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
+        schedule(target, for: next, effects: &effects, workflow: workflow, now: now)
+        let changes = diff(deal.fields, next.fields, workflow)
+        let entry = HistoryEntry(
+            kind: .transitioned,
+            at: now,
+            actor: actor.id,
+            role: actor.role,
+            transition: name,
+            from: deal.stage,
+            to: target.name,
+            changes: changes,
+            note: note
+        )
+        let transitioned = NewEvent(
+            type: "deal.transitioned",
+            data: .object([
+                ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("transition", .string(name)),
+                ("from", .string(deal.stage)), ("to", .string(target.name)), ("actor", .string(actor.id)),
+                ("version", .int(next.version)),
+            ])
+        )
+        return .applied(
+            AppliedChange(
+                deal: next,
+                previousVersion: deal.version,
+                entry: entry,
+                tasks: effects.tasks,
+                timers: effects.timers,
+                cancellations: [.stage(deal.stage)],
+                events: [transitioned] + effects.events
+            )
+        )
+    }
+
+    /// Entering an outcome stage records the result; entering a funnel stage (one before the win)
+    /// reopens the deal; stages after the win (onboarding, post-sale) keep it.
+    private static func outcome(entering stage: Stage, from current: Outcome?, workflow: ValidatedWorkflow) -> Outcome?
+    {
+        if let outcome = stage.outcome { return outcome.value }
+        return workflow.funnelStages.contains(stage.name) ? nil : current
+    }
+
+    private static func stageBlocker(_ transition: Transition, _ deal: Deal) -> Blocker? {
+        guard !transition.leaves(deal.stage) else { return nil }
+        let sources: String
+        switch transition.from {
+        case .anyStage: sources = "every stage but '\(transition.to.value)'"
+        case .stages(let stages): sources = stages.map(\.value).joined(separator: ", ")
+        }
+        return Blocker(
+            kind: .stage,
+            expression: "from: \(sources)",
+            message:
+                "'\(transition.name)' does not leave '\(deal.stage)', where the deal is; it starts from \(sources)",
+            values: [NamedValue("stage", .string(deal.stage))],
+            location: transition.location
+        )
+    }
+
+    private static func roleBlocker(_ transition: Transition, _ actor: Actor) -> Blocker? {
+        guard !actor.isSystem, let roles = transition.roles?.map(\.value) else { return nil }
+        if let role = actor.role, roles.contains(role) { return nil }
+        let allowed = roles.isEmpty ? "only timers fire it" : "it is for " + roles.joined(separator: ", ")
+        let who = actor.role.map { "role '\($0)'" } ?? "no role"
+        return Blocker(
+            kind: .role,
+            expression: "roles: [\(roles.joined(separator: ", "))]",
+            message: "\(actor.id) acts in \(who); \(allowed)",
+            values: [NamedValue("actor.role", actor.role.map(Value.string) ?? .null)],
+            location: transition.roles?.first?.location
+        )
+    }
+
+    /// The transition's `requires`, its guards and the target stage's `requires`, on the deal as given.
+    private static func conditionBlockers(
+        _ transition: Transition,
+        for deal: Deal,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> [Blocker] {
+        var blockers: [Blocker] = []
+        for field in transition.requires where deal.fields[index(field.value, workflow)].isNull {
+            blockers.append(
+                Blocker(
+                    kind: .requires,
+                    expression: field.value,
+                    message: "'\(transition.name)' requires '\(field.value)'; set it with --set \(field.value)=...",
+                    values: [NamedValue(field.value, .null)],
+                    location: field.location
+                )
+            )
+        }
+        let environment = deal.environment(in: workflow, actor: actor, now: now)
+        for guardCondition in transition.guards {
+            guard let failure = guardCondition.failure(in: environment) else { continue }
+            blockers.append(
+                Blocker(
+                    kind: .guard,
+                    expression: failure.expression,
+                    message: failure.message ?? failure.explanation,
+                    explanation: failure.explanation,
+                    values: failure.values.map { NamedValue($0.name, $0.value) },
+                    location: failure.location
+                )
+            )
+        }
+        if let target = workflow.stage(named: transition.to.value) {
+            for field in target.requires where deal.fields[index(field.value, workflow)].isNull {
+                guard !transition.requires.contains(where: { $0.value == field.value }) else { continue }
+                blockers.append(
+                    Blocker(
+                        kind: .requires,
+                        expression: field.value,
+                        message:
+                            "stage '\(target.name)' requires '\(field.value)'; set it with --set \(field.value)=...",
+                        values: [NamedValue(field.value, .null)],
+                        location: field.location
+                    )
+                )
+            }
+        }
+        return blockers
+    }
+
+    // MARK: - Fields
+
+    private static func index(_ field: String, _ workflow: ValidatedWorkflow) -> Int {
+        guard let binding = workflow.scope.fields[field] else {
+            preconditionFailure("a validated workflow only names its own fields")
+        }
+        return binding.index
+    }
+
+    /// The fields with the input applied, each value read and checked against its field.
+    public static func apply(
+        _ input: [FieldInput],
+        to fields: [Value],
+        workflow: ValidatedWorkflow
+    ) -> Result<[Value], Rejection> {
+        var fields = fields
+        for item in input {
+            guard let binding = workflow.scope.fields[item.field] else {
+                let suggestion = SpellingSuggestion.closest(to: item.field, among: workflow.scope.fieldNames)
+                let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
+                return .failure(
+                    Rejection(
+                        .unknownField,
+                        "workflow '\(workflow.id)' has no field '\(item.field)'\(hint); its fields are "
+                            + workflow.scope.fieldNames.joined(separator: ", ")
+                    )
+                )
+            }
+            let field = workflow.definition.fields[binding.index]
+            let result: Result<Value, Rejection>
+            switch item.given {
+            case .clear: result = .success(.null)
+            case .text(let text): result = FieldValues.parse(text, for: field)
+            case .value(let value): result = FieldValues.check(value, for: field)
+            }
+            switch result {
+            case .failure(let rejection): return .failure(rejection)
+            case .success(let value): fields[binding.index] = value
+            }
+        }
+        return .success(fields)
+    }
+
+    private static func diff(_ old: [Value], _ new: [Value], _ workflow: ValidatedWorkflow) -> [FieldChange] {
+        workflow.definition.fields.enumerated().compactMap { index, field in
+            Evaluator.equal(old[index], new[index]) && old[index].isNull == new[index].isNull
+                ? nil : FieldChange(field: field.name, old: old[index], new: new[index])
+        }
+    }
+
+    private static func changesJSON(_ changes: [FieldChange]) -> JSONValue {
+        .object(
+            changes.map {
+                ($0.field, .object([("from", FieldValues.json($0.old)), ("to", FieldValues.json($0.new))]))
+            }
+        )
+    }
+
+    // MARK: - Actions and timers
+
+    private struct Effects {
+        var tasks: [NewTask] = []
+        var timers: [NewTimer] = []
+        var events: [NewEvent] = []
+    }
+
+    /// Runs actions in order, each seeing the writes before it; `nil` when they all succeed.
+    private static func run(
+        _ actions: [Action],
+        on deal: inout Deal,
+        taskStage: String,
+        effects: inout Effects,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> Rejection? {
+        for action in actions {
+            switch action {
+            case .set(let set):
+                guard let compiled = set.compiled else {
+                    preconditionFailure("set actions are compiled by the validator")
+                }
+                let fieldIndex = index(set.field.value, workflow)
+                let value: Value
+                do throws(EvaluationError) {
+                    value = try compiled.evaluate(in: deal.environment(in: workflow, actor: actor, now: now))
+                } catch {
+                    return Rejection(
+                        .actionFailed,
+                        "the action 'set \(set.field.value)' at \(set.location) failed on deal '\(deal.id)': \(error.message)"
+                    )
+                }
+                switch FieldValues.check(value, for: workflow.definition.fields[fieldIndex]) {
+                case .failure(let rejection):
+                    return Rejection(
+                        .actionFailed,
+                        "the action 'set \(set.field.value)' at \(set.location) failed on deal '\(deal.id)': \(rejection.message)"
+                    )
+                case .success(let checked):
+                    deal.fields[fieldIndex] = checked
+                }
+            case .task(let task):
+                let calendar = workflow.definition.zonedCalendar
+                let due = task.due.map { calendar.adding($0.value, to: now) } ?? now
+                effects.tasks.append(
+                    newTask(task, due: due, stage: taskStage, timerIndex: nil, deal: deal, workflow: workflow)
+                )
+            case .notify(let notify):
+                effects.events.append(
+                    NewEvent(
+                        type: notify.event.value,
+                        data: .object([
+                            ("deal", .string(deal.id)), ("workflow", .string(workflow.id)),
+                            ("stage", .string(deal.stage)),
+                            ("actor", .string(actor.id)),
+                        ])
+                    )
+                )
+            }
+        }
+        return nil
+    }
+
+    private static func newTask(
+        _ task: TaskTemplate,
+        due: Date,
+        stage: String,
+        timerIndex: Int?,
+        deal: Deal,
+        workflow: ValidatedWorkflow
+    ) -> NewTask {
+        guard let title = task.compiledTitle else { preconditionFailure("titles are parsed by the validator") }
+        let calendar = workflow.definition.zonedCalendar
+        let escalation = task.escalation.map {
+            TaskEscalation(
+                at: calendar.adding($0.after.value, to: due),
+                to: $0.to.value == "owner" ? deal.owner : $0.to.value
+            )
+        }
+        return NewTask(
+            title: title,
+            kind: task.effectiveKind,
+            assignee: task.assignee.value == "owner" ? deal.owner : task.assignee.value,
+            dueAt: due,
+            stage: stage,
+            keep: task.keep,
+            escalation: escalation,
+            timerIndex: timerIndex
+        )
+    }
+
+    /// Schedules the timers of a stage the deal has just entered.
+    private static func schedule(
+        _ stage: Stage,
+        for deal: Deal,
+        effects: inout Effects,
+        workflow: ValidatedWorkflow,
+        now: Date
+    ) {
+        for (timerIndex, timer) in stage.timers.enumerated() {
+            schedule(timer, index: timerIndex, of: stage, for: deal, effects: &effects, workflow: workflow, now: now)
+        }
+    }
+
+    /// Computes one timer's instant: `after` from when the deal entered the stage, `at` from the deal's
+    /// fields (nothing while a field it reads is unset; a date means 00:00 in the workflow's zone).
+    private static func schedule(
+        _ timer: StageTimer,
+        index timerIndex: Int,
+        of stage: Stage,
+        for deal: Deal,
+        effects: inout Effects,
+        workflow: ValidatedWorkflow,
+        now: Date
+    ) {
+        let calendar = workflow.definition.zonedCalendar
+        let due: Date
+        switch timer.schedule {
+        case .after(let duration):
+            due = calendar.adding(duration.value, to: deal.enteredStageAt)
+        case .at:
+            guard let compiled = timer.compiledAt,
+                let value = try? compiled.evaluate(in: deal.environment(in: workflow, actor: .system, now: now))
+            else { return }
+            switch value {
+            case .date(let date): due = calendar.startOfDay(date)
+            case .datetime(let instant): due = instant
+            default: return
+            }
+        }
+        let zone = calendar.timeZone.identifier
+        switch timer.effect {
+        case .fire(let transition):
+            effects.timers.append(
+                NewTimer(
+                    stage: stage.name,
+                    index: timerIndex,
+                    dueAt: due,
+                    zone: zone,
+                    effect: .fire(transition.value),
+                    every: timer.every?.value,
+                    isLate: due < now
+                )
+            )
+        case .task(let task):
+            effects.tasks.append(
+                newTask(task, due: due, stage: stage.name, timerIndex: timerIndex, deal: deal, workflow: workflow)
+            )
+            if let every = timer.every?.value {
+                effects.timers.append(
+                    NewTimer(
+                        stage: stage.name,
+                        index: timerIndex,
+                        dueAt: due,
+                        zone: zone,
+                        effect: .nextTask,
+                        every: every,
+                        isLate: due < now
+                    )
+                )
+            }
+        }
+    }
+}

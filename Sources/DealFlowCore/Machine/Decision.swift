@@ -1,0 +1,259 @@
+import Foundation
+
+/// What the machine decided about a command: the effects to perform, or why nothing happens.
+///
+/// The machine performs nothing itself; the engine performs an ``AppliedChange`` in one transaction,
+/// records a blocked or refused attempt in the audit table, and reports a rejection as bad input.
+public enum Decision: Sendable {
+    /// The command changes the deal: perform these effects.
+    case applied(AppliedChange)
+    /// The command asks for nothing new (an update to the values the deal already has).
+    case unchanged(Deal)
+    /// Guards, requirements or the deal's stage stop the transition; record the attempt.
+    case blocked(AuditEntry)
+    /// The actor's role may not fire the transition; record the refusal.
+    case refused(AuditEntry)
+    /// The command itself is wrong (an unknown transition or field, a bad value); record nothing.
+    case rejected(Rejection)
+}
+
+/// Why a command is bad input, in one sentence naming the deal, field or transition.
+public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of mistake it is.
+    public enum Reason: String, Hashable, Sendable {
+        case unknownTransition = "unknown-transition"
+        case unknownField = "unknown-field"
+        case invalidValue = "invalid-value"
+        case missingField = "missing-field"
+        case actionFailed = "action-failed"
+    }
+
+    /// The kind of mistake.
+    public var reason: Reason
+    /// The sentence.
+    public var message: String
+
+    /// Creates a rejection.
+    public init(_ reason: Reason, _ message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// A change to perform in one transaction: the deal's new state, its history entry, and the tasks,
+/// timers, cancellations and events that go with it.
+public struct AppliedChange: Sendable {
+    /// The deal after the change.
+    public var deal: Deal
+    /// The deal before it (`nil` when it is created): the store writes only if it still has this version.
+    public var previousVersion: Int?
+    /// The history entry the change appends.
+    public var entry: HistoryEntry
+    /// Tasks to create.
+    public var tasks: [NewTask]
+    /// Timers to schedule.
+    public var timers: [NewTimer]
+    /// Pending tasks and timers to cancel first.
+    public var cancellations: [Cancellation]
+    /// Events for the outbox.
+    public var events: [NewEvent]
+}
+
+/// One change of a deal in its history: created, transitioned or updated.
+public struct HistoryEntry: Hashable, Sendable {
+    /// The kind of change.
+    public enum Kind: String, Hashable, Sendable {
+        case created, transitioned, updated
+    }
+
+    /// The kind.
+    public var kind: Kind
+    /// When.
+    public var at: Date
+    /// Who.
+    public var actor: String
+    /// In which role.
+    public var role: String?
+    /// The transition fired, for `transitioned`.
+    public var transition: String?
+    /// The stage left (`nil` when created).
+    public var from: String?
+    /// The stage entered or stayed in.
+    public var to: String?
+    /// Every field that changed, with its old and new value.
+    public var changes: [FieldChange]
+    /// The note given with the command.
+    public var note: String?
+
+    /// Creates an entry.
+    public init(
+        kind: Kind,
+        at: Date,
+        actor: String,
+        role: String?,
+        transition: String? = nil,
+        from: String? = nil,
+        to: String? = nil,
+        changes: [FieldChange] = [],
+        note: String? = nil
+    ) {
+        self.kind = kind
+        self.at = at
+        self.actor = actor
+        self.role = role
+        self.transition = transition
+        self.from = from
+        self.to = to
+        self.changes = changes
+        self.note = note
+    }
+}
+
+/// A field's value before and after a change.
+public struct FieldChange: Hashable, Sendable {
+    /// The field.
+    public var field: String
+    /// Its value before (`.null` when unset).
+    public var old: Value
+    /// Its value after (`.null` when cleared).
+    public var new: Value
+
+    /// Creates a change.
+    public init(field: String, old: Value, new: Value) {
+        self.field = field
+        self.old = old
+        self.new = new
+    }
+}
+
+/// An attempt that changed nothing, kept in the audit table: a blocked fire or a refused role.
+public struct AuditEntry: Hashable, Sendable {
+    /// The kind of attempt.
+    public enum Kind: String, Hashable, Sendable {
+        case blocked, refused
+    }
+
+    /// The kind.
+    public var kind: Kind
+    /// The deal.
+    public var dealID: String
+    /// When.
+    public var at: Date
+    /// Who.
+    public var actor: String
+    /// In which role.
+    public var role: String?
+    /// The transition attempted.
+    public var transition: String
+    /// The deal's stage at the time.
+    public var stage: String
+    /// Why it was blocked (for a refusal, the role blocker).
+    public var blockers: [Blocker]
+    /// The note given with the command.
+    public var note: String?
+
+    /// Creates an entry.
+    public init(
+        kind: Kind,
+        dealID: String,
+        at: Date,
+        actor: String,
+        role: String?,
+        transition: String,
+        stage: String,
+        blockers: [Blocker],
+        note: String? = nil
+    ) {
+        self.kind = kind
+        self.dealID = dealID
+        self.at = at
+        self.actor = actor
+        self.role = role
+        self.transition = transition
+        self.stage = stage
+        self.blockers = blockers
+        self.note = note
+    }
+}
+
+/// A follow-up task to create.
+public struct NewTask: Hashable, Sendable {
+    /// The title template; the engine renders it with the deal's values after the change.
+    public var title: TitleTemplate
+    /// What sort of work.
+    public var kind: TaskKind
+    /// A user id (the owner resolved), a role or a user named in the workflow.
+    public var assignee: String
+    /// When it is due.
+    public var dueAt: Date
+    /// The stage it belongs to: leaving that stage cancels it unless `keep`.
+    public var stage: String
+    /// Whether it survives the deal leaving `stage`.
+    public var keep: Bool
+    /// When it escalates if still open, and to whom.
+    public var escalation: TaskEscalation?
+    /// The index of the timer that created it, in `stage`'s timers; `nil` for a task action.
+    public var timerIndex: Int?
+}
+
+/// When a still-open task escalates, and to whom.
+public struct TaskEscalation: Hashable, Sendable {
+    /// The instant.
+    public var at: Date
+    /// A role or a user.
+    public var to: String
+}
+
+/// A timer to schedule: an absolute instant, computed in the workflow's zone.
+public struct NewTimer: Hashable, Sendable {
+    /// What the timer does when due.
+    public enum Effect: Hashable, Sendable {
+        /// Fire a transition as the system.
+        case fire(String)
+        /// Create the next task of a repeating task timer.
+        case nextTask
+    }
+
+    /// The stage whose timer it is.
+    public var stage: String
+    /// Its index among the stage's timers.
+    public var index: Int
+    /// When it is due.
+    public var dueAt: Date
+    /// The IANA zone the instant was computed in.
+    public var zone: String
+    /// What it does.
+    public var effect: Effect
+    /// The repeat interval, for `every`.
+    public var every: CalendarDuration?
+    /// Whether it was already due when computed (it fires on the next scheduler run, marked late).
+    public var isLate: Bool
+}
+
+/// Pending work to cancel before a change's new tasks and timers are created.
+public enum Cancellation: Hashable, Sendable {
+    /// Every pending timer, and every open task without `keep`, of a stage the deal leaves.
+    case stage(String)
+    /// One timer of a stage (and the open task it created), whose instant is computed again.
+    case timer(stage: String, index: Int)
+}
+
+/// An event for the outbox.
+public struct NewEvent: Hashable, Sendable {
+    /// Its type: `deal.created`, `deal.transitioned`, `deal.updated`, or a `notify` name.
+    public var type: String
+    /// Its data.
+    public var data: JSONValue
+
+    /// Creates an event.
+    public init(type: String, data: JSONValue) {
+        self.type = type
+        self.data = data
+    }
+
+    public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool { lhs.type == rhs.type && lhs.data == rhs.data }
+    public func hash(into hasher: inout Hasher) { hasher.combine(type) }
+}

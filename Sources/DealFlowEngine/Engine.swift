@@ -1,0 +1,488 @@
+import DealFlowCore
+import DealFlowYAML
+import Foundation
+import Synchronization
+
+/// The imperative shell: runs the machine's decisions against a store and a clock.
+///
+/// Each command reads the deal, asks ``DealMachine`` to decide, and performs the decision in one
+/// transaction, as a compare-and-set on the deal's version: if another process changed the deal
+/// meanwhile, the engine decides again on the fresh state (or, with an expected version, reports the
+/// conflict). Nothing acknowledged is lost and no update overwrites another.
+///
+/// ```swift
+/// let engine = Engine(store: try SQLiteStore(path: "dealflow.sqlite"), clock: SystemClock())
+/// let deal = try await engine.create(workflowID: "b2b-sales", input: [FieldInput(field: "company", .text("Acme"))],
+///                                    actor: Actor(id: "ana", role: "rep"))
+/// ```
+public final class Engine: Sendable {
+    /// Where deals live.
+    public let store: any DealStore
+    /// Where the time comes from.
+    public let clock: any EngineClock
+    /// Where new ids come from.
+    public let identifiers: any IdentifierSource
+    private let cache = Mutex<[String: ValidatedWorkflow]>([:])
+
+    /// How many times a change is decided again when other processes keep changing the deal.
+    static let attempts = 20
+
+    /// Creates an engine.
+    public init(
+        store: any DealStore,
+        clock: any EngineClock = SystemClock(),
+        identifiers: any IdentifierSource = RandomIdentifiers()
+    ) {
+        self.store = store
+        self.clock = clock
+        self.identifiers = identifiers
+    }
+
+    // MARK: - Workflows
+
+    /// What applying a workflow file did.
+    public struct WorkflowApplication: Sendable {
+        /// The workflow.
+        public var workflow: ValidatedWorkflow
+        /// Whether a new version was stored (`false`: the same content was already applied).
+        public var isNewVersion: Bool
+    }
+
+    /// Validates a workflow and stores it as a new version: the file's own `version` if it has one
+    /// (refused if that number holds other content), otherwise the next number. The same content
+    /// again changes nothing.
+    public func applyWorkflow(source: String, file: String) async throws -> WorkflowApplication {
+        let loaded = WorkflowLoader.load(source: source, file: file)
+        guard let validated = loaded.validated else { throw EngineError.invalidWorkflow(loaded) }
+        for _ in 0..<Engine.attempts {
+            let existing = try await store.workflows().filter { $0.id == validated.id }
+            if let same = existing.first(where: { $0.source == source }) {
+                return WorkflowApplication(workflow: validated.numbered(same.version), isNewVersion: false)
+            }
+            let number: Int
+            if let pinned = validated.definition.version?.value {
+                if existing.contains(where: { $0.version == pinned }) {
+                    throw EngineError.workflowVersionTaken(id: validated.id, version: pinned)
+                }
+                number = pinned
+            } else {
+                number = (existing.map(\.version).max() ?? 0) + 1
+            }
+            do {
+                try await store.saveWorkflow(
+                    StoredWorkflow(
+                        id: validated.id,
+                        version: number,
+                        source: source,
+                        file: file,
+                        appliedAt: clock.now()
+                    )
+                )
+                return WorkflowApplication(workflow: validated.numbered(number), isNewVersion: true)
+            } catch StoreError.duplicateWorkflowVersion {
+                continue  // Another process applied a version meanwhile: number again.
+            }
+        }
+        throw EngineError.conflict(dealID: validated.id, expected: 0, actual: 0)
+    }
+
+    /// A workflow version (the highest when `version` is `nil`), validated and cached.
+    public func workflow(id: String, version: Int? = nil) async throws -> ValidatedWorkflow {
+        if let version, let cached = cache.withLock({ $0["\(id)@\(version)"] }) { return cached }
+        guard let stored = try await store.workflow(id: id, version: version) else {
+            if version != nil, try await store.workflow(id: id, version: nil) != nil {
+                throw EngineError.invalidInput(Rejection(.invalidValue, "workflow '\(id)' has no version \(version!)"))
+            }
+            throw EngineError.unknownWorkflow(id)
+        }
+        let key = "\(id)@\(stored.version)"
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        let loaded = WorkflowLoader.load(source: stored.source, file: stored.file)
+        guard let validated = loaded.validated else { throw EngineError.invalidWorkflow(loaded) }
+        let numbered = validated.numbered(stored.version)
+        cache.withLock { $0[key] = numbered }
+        return numbered
+    }
+
+    /// Every stored version of every workflow.
+    public func workflowVersions() async throws -> [StoredWorkflow] {
+        try await store.workflows()
+    }
+
+    // MARK: - Reading deals
+
+    /// A deal with its workflow version.
+    public func deal(id: String) async throws -> DealView {
+        guard let record = try await store.deal(id: id) else { throw EngineError.unknownDeal(id) }
+        return try await view(of: record)
+    }
+
+    /// Deals matching a query.
+    public func deals(_ query: DealQuery) async throws -> [DealView] {
+        var views: [DealView] = []
+        for record in try await store.deals(query) { views.append(try await view(of: record)) }
+        return views
+    }
+
+    /// A deal's history and audit entries, in order.
+    public func history(dealID: String) async throws -> [HistoryRecord] {
+        guard try await store.deal(id: dealID) != nil else { throw EngineError.unknownDeal(dealID) }
+        return try await store.history(dealID: dealID)
+    }
+
+    /// Every transition from the deal's stage, with what stops each one now for `actor`.
+    public func transitions(dealID: String, actor: Actor) async throws -> (DealView, [TransitionAvailability]) {
+        let view = try await deal(id: dealID)
+        let now = clock.now()
+        let available = view.workflow.transitions(leaving: view.deal.stage).map { transition in
+            TransitionAvailability(
+                transition: transition,
+                blockers: DealMachine.blockers(
+                    of: transition,
+                    for: view.deal,
+                    workflow: view.workflow,
+                    actor: actor,
+                    now: now
+                )
+            )
+        }
+        return (view, available)
+    }
+
+    func view(of record: DealRecord) async throws -> DealView {
+        let workflow = try await workflow(id: record.workflowID, version: record.workflowVersion)
+        return DealView(deal: try Deal(record: record, workflow: workflow), workflow: workflow)
+    }
+
+    // MARK: - Changing deals
+
+    /// Starts a deal in the workflow's initial stage, on its highest version.
+    public func create(
+        workflowID: String,
+        id: String? = nil,
+        owner: String? = nil,
+        input: [FieldInput],
+        actor: Actor
+    ) async throws -> DealView {
+        let workflow = try await workflow(id: workflowID)
+        let dealID = id ?? identifiers.next("deal")
+        let decision = DealMachine.decide(
+            .create(id: dealID, owner: owner, input: input),
+            deal: nil,
+            workflow: workflow,
+            actor: actor,
+            now: clock.now()
+        )
+        guard case .applied(let change) = decision else { throw error(for: decision, dealID: dealID) }
+        do {
+            try await store.commit([record(change, workflow: workflow)])
+        } catch StoreError.duplicateDeal(let id) {
+            throw EngineError.duplicateDeal(id)
+        }
+        return DealView(deal: change.deal, workflow: workflow)
+    }
+
+    /// Changes field values; returns the deal and whether anything changed.
+    public func update(dealID: String, input: [FieldInput], actor: Actor) async throws -> (DealView, changed: Bool) {
+        for _ in 0..<Engine.attempts {
+            let current = try await deal(id: dealID)
+            let decision = DealMachine.decide(
+                .update(input: input),
+                deal: current.deal,
+                workflow: current.workflow,
+                actor: actor,
+                now: clock.now()
+            )
+            switch decision {
+            case .unchanged: return (current, false)
+            case .applied(let change):
+                do {
+                    try await store.commit([record(change, workflow: current.workflow)])
+                    return (DealView(deal: change.deal, workflow: current.workflow), true)
+                } catch StoreError.versionConflict {
+                    continue
+                }
+            default:
+                throw error(for: decision, dealID: dealID)
+            }
+        }
+        throw try await persistentConflict(dealID)
+    }
+
+    /// Fires a transition. With `expectVersion`, a deal at another version is a conflict; with an
+    /// idempotency key, a repeat returns the first result and changes nothing.
+    public func fire(
+        dealID: String,
+        transition: String,
+        input: [FieldInput] = [],
+        note: String? = nil,
+        expectVersion: Int? = nil,
+        idempotencyKey: String? = nil,
+        actor: Actor
+    ) async throws -> FireResult {
+        for _ in 0..<Engine.attempts {
+            if let idempotencyKey, let first = try await store.idempotentResult(dealID: dealID, key: idempotencyKey) {
+                return try FireResult(replaying: first)
+            }
+            let current = try await deal(id: dealID)
+            if let expectVersion, current.deal.version != expectVersion {
+                throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: current.deal.version)
+            }
+            let decision = DealMachine.decide(
+                .fire(transition: transition, input: input, note: note),
+                deal: current.deal,
+                workflow: current.workflow,
+                actor: actor,
+                now: clock.now()
+            )
+            switch decision {
+            case .applied(let change):
+                var record = record(change, workflow: current.workflow)
+                if let idempotencyKey {
+                    let workflow = current.workflow
+                    record.idempotency = (
+                        idempotencyKey,
+                        { receipt in
+                            FireResult(change: change, workflow: workflow, tasksCancelled: receipt.tasksCancelled).json
+                                .rendered(compact: true)
+                        }
+                    )
+                }
+                do {
+                    let receipts = try await store.commit([record])
+                    return FireResult(
+                        change: change,
+                        workflow: current.workflow,
+                        tasksCancelled: receipts.first?.tasksCancelled ?? 0
+                    )
+                } catch StoreError.versionConflict(_, _, let actual) {
+                    if let expectVersion {
+                        throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: actual ?? 0)
+                    }
+                    continue  // Another process changed the deal: decide again on the fresh state.
+                } catch StoreError.idempotencyKeyUsed(_, _, let first) {
+                    return try FireResult(replaying: first)
+                }
+            case .blocked(let attempt), .refused(let attempt):
+                try await store.recordAttempt(attempt.record)
+                throw error(for: decision, dealID: dealID)
+            default:
+                throw error(for: decision, dealID: dealID)
+            }
+        }
+        throw try await persistentConflict(dealID)
+    }
+
+    private func persistentConflict(_ dealID: String) async throws -> EngineError {
+        let version = try await store.deal(id: dealID)?.version ?? 0
+        return EngineError.conflict(dealID: dealID, expected: version, actual: version)
+    }
+
+    private func error(for decision: Decision, dealID: String) -> EngineError {
+        switch decision {
+        case .rejected(let rejection): return .invalidInput(rejection)
+        case .blocked(let attempt):
+            return .blocked(dealID: dealID, transition: attempt.transition, blockers: attempt.blockers)
+        case .refused(let attempt):
+            return .roleNotAllowed(dealID: dealID, transition: attempt.transition, blocker: attempt.blockers[0])
+        case .applied, .unchanged: preconditionFailure("not an error")
+        }
+    }
+
+    // MARK: - Records
+
+    /// The store records of a decided change: titles rendered, ids given.
+    func record(_ change: AppliedChange, workflow: ValidatedWorkflow) -> DealChange {
+        record(change, entries: [change.entry], workflow: workflow)
+    }
+
+    func record(_ change: AppliedChange, entries: [HistoryEntry], workflow: ValidatedWorkflow) -> DealChange {
+        let deal = change.deal
+        let firstVersion = deal.version - entries.count + 1
+        let history = entries.enumerated().map { offset, entry in
+            HistoryRecord(
+                dealID: deal.id,
+                dealVersion: firstVersion + offset,
+                kind: entry.kind.rawValue,
+                at: entry.at,
+                actor: entry.actor,
+                role: entry.role,
+                transition: entry.transition,
+                from: entry.from,
+                to: entry.to,
+                changes: changesJSON(entry.changes).rendered(compact: true),
+                blockers: nil,
+                note: entry.note
+            )
+        }
+        let now = entries.last?.at ?? clock.now()
+        let tasks = change.tasks.map { task in
+            TaskRecord(
+                id: identifiers.next("task"),
+                dealID: deal.id,
+                workflowID: workflow.id,
+                title: TitleRenderer.render(task.title, deal: deal, workflow: workflow),
+                kind: task.kind.rawValue,
+                assignee: task.assignee,
+                dueAt: task.dueAt,
+                status: "open",
+                stage: task.stage,
+                keep: task.keep,
+                escalateAt: task.escalation?.at,
+                escalateTo: task.escalation?.to,
+                timerIndex: task.timerIndex,
+                createdAt: now
+            )
+        }
+        let timers = change.timers.map { timer in
+            let (effect, transition): (String, String?) =
+                switch timer.effect {
+                case .fire(let name): ("fire", name)
+                case .nextTask: ("next_task", nil)
+                }
+            return TimerRecord(
+                id: identifiers.next("timer"),
+                dealID: deal.id,
+                workflowID: workflow.id,
+                stage: timer.stage,
+                timerIndex: timer.index,
+                dueAt: timer.dueAt,
+                zone: timer.zone,
+                effect: effect,
+                transition: transition,
+                every: timer.every?.description,
+                status: "pending",
+                late: timer.isLate,
+                createdAt: now
+            )
+        }
+        let events = change.events.map {
+            EventRecord(
+                type: $0.type,
+                dealID: deal.id,
+                workflowID: workflow.id,
+                at: now,
+                data: $0.data.rendered(compact: true)
+            )
+        }
+        return DealChange(
+            deal: deal.record(workflow: workflow),
+            expectedVersion: change.previousVersion,
+            history: history,
+            cancellations: change.cancellations,
+            tasks: tasks,
+            timers: timers,
+            events: events
+        )
+    }
+
+    private func changesJSON(_ changes: [FieldChange]) -> JSONValue {
+        .object(
+            changes.map { ($0.field, .object([("from", FieldValues.json($0.old)), ("to", FieldValues.json($0.new))])) }
+        )
+    }
+}
+
+extension AuditEntry {
+    /// The audit row of a refused or blocked attempt.
+    var record: HistoryRecord {
+        HistoryRecord(
+            dealID: dealID,
+            dealVersion: nil,
+            kind: kind.rawValue,
+            at: at,
+            actor: actor,
+            role: role,
+            transition: transition,
+            from: stage,
+            to: nil,
+            changes: "{}",
+            blockers: JSONValue.array(blockers.map(\.json)).rendered(compact: true),
+            note: note
+        )
+    }
+}
+
+extension FireResult {
+    init(change: AppliedChange, workflow: ValidatedWorkflow, tasksCancelled: Int) {
+        dealID = change.deal.id
+        transition = change.entry.transition ?? ""
+        from = change.entry.from ?? ""
+        to = change.entry.to ?? ""
+        version = change.deal.version
+        tasksScheduled = change.tasks.count
+        self.tasksCancelled = tasksCancelled
+        replayed = false
+        json = .object(
+            DealView(deal: change.deal, workflow: workflow).jsonMembers + [
+                ("transition", .string(transition)), ("from", .string(from)), ("to", .string(to)),
+                ("tasks_scheduled", .int(tasksScheduled)), ("tasks_cancelled", .int(self.tasksCancelled)),
+            ]
+        )
+    }
+
+    /// The first result of a fire with the same idempotency key, as it was stored.
+    init(replaying stored: String) throws {
+        let json = try JSONValue.parse(stored)
+        dealID = json["id"]?.text ?? ""
+        transition = json["transition"]?.text ?? ""
+        from = json["from"]?.text ?? ""
+        to = json["to"]?.text ?? ""
+        version = json["version"]?.text.flatMap { Int($0) } ?? 0
+        tasksScheduled = json["tasks_scheduled"]?.text.flatMap { Int($0) } ?? 0
+        tasksCancelled = json["tasks_cancelled"]?.text.flatMap { Int($0) } ?? 0
+        replayed = true
+        self.json = json
+    }
+}
+
+extension Deal {
+    /// A stored deal, its field values read back by the schema of its workflow version.
+    init(record: DealRecord, workflow: ValidatedWorkflow) throws {
+        var fields = [Value](repeating: .null, count: workflow.definition.fields.count)
+        for (index, field) in workflow.definition.fields.enumerated() {
+            guard let text = record.fields[field.name] else { continue }
+            switch FieldValues.parse(text, for: field) {
+            case .success(let value): fields[index] = value
+            case .failure(let rejection):
+                throw StoreError.unavailable(
+                    "deal '\(record.id)' holds a value that no longer reads: \(rejection.message)"
+                )
+            }
+        }
+        self.init(
+            id: record.id,
+            workflowID: record.workflowID,
+            workflowVersion: record.workflowVersion,
+            stage: record.stage,
+            owner: record.owner,
+            fields: fields,
+            version: record.version,
+            createdAt: record.createdAt,
+            updatedAt: record.updatedAt,
+            enteredStageAt: record.enteredStageAt,
+            outcome: record.outcome.flatMap(Outcome.init)
+        )
+    }
+
+    /// The deal as stored: field values as text, by name.
+    func record(workflow: ValidatedWorkflow) -> DealRecord {
+        var texts: [String: String] = [:]
+        for (index, field) in workflow.definition.fields.enumerated() {
+            if let text = FieldValues.storedText(fields[index]) { texts[field.name] = text }
+        }
+        return DealRecord(
+            id: id,
+            workflowID: workflowID,
+            workflowVersion: workflowVersion,
+            stage: stage,
+            owner: owner,
+            fields: texts,
+            version: version,
+            createdAt: createdAt,
+            updatedAt: updatedAt,
+            enteredStageAt: enteredStageAt,
+            outcome: outcome?.rawValue
+        )
+    }
+}

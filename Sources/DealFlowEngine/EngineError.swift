@@ -1,0 +1,58 @@
+import DealFlowCore
+import DealFlowYAML
+
+/// Why the engine did not do what was asked; each case maps to one CLI exit code.
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    /// No workflow with this id is applied. (exit 1)
+    case unknownWorkflow(String)
+    /// No deal with this id exists. (exit 1)
+    case unknownDeal(String)
+    /// A workflow file has errors. (exit 1)
+    case invalidWorkflow(LoadedWorkflow)
+    /// A workflow file pins a version number that holds other content. (exit 1)
+    case workflowVersionTaken(id: String, version: Int)
+    /// A deal id is taken. (exit 1)
+    case duplicateDeal(String)
+    /// The command is bad input: an unknown transition or field, a value that does not fit. (exit 1)
+    case invalidInput(Rejection)
+    /// Guards, requirements or the stage stop the transition; the attempt was recorded. (exit 3)
+    case blocked(dealID: String, transition: String, blockers: [Blocker])
+    /// The deal changed since the version the caller expected, or kept changing. (exit 4)
+    case conflict(dealID: String, expected: Int, actual: Int)
+    /// The actor's role may not fire the transition; the refusal was recorded. (exit 5)
+    case roleNotAllowed(dealID: String, transition: String, blocker: Blocker)
+
+    /// A stable name for `--json` errors.
+    public var kind: String {
+        switch self {
+        case .unknownWorkflow: "unknown-workflow"
+        case .unknownDeal: "unknown-deal"
+        case .invalidWorkflow: "invalid-workflow"
+        case .workflowVersionTaken: "version-taken"
+        case .duplicateDeal: "duplicate-deal"
+        case .invalidInput(let rejection): rejection.reason.rawValue
+        case .blocked: "blocked"
+        case .conflict: "conflict"
+        case .roleNotAllowed: "role-not-allowed"
+        }
+    }
+
+    /// One sentence naming the deal, workflow, field or transition.
+    public var description: String {
+        switch self {
+        case .unknownWorkflow(let id): "no workflow '\(id)' is applied; apply it with: dealflow workflow apply FILE"
+        case .unknownDeal(let id): "no deal '\(id)'"
+        case .invalidWorkflow(let loaded): "'\(loaded.file)' is not a valid workflow"
+        case .workflowVersionTaken(let id, let version):
+            "version \(version) of workflow '\(id)' is already applied with other content; raise 'version' in the file or remove it"
+        case .duplicateDeal(let id): "a deal with id '\(id)' already exists"
+        case .invalidInput(let rejection): rejection.message
+        case .blocked(let deal, let transition, let blockers):
+            "'\(transition)' is blocked on deal '\(deal)': " + blockers.map(\.message).joined(separator: "; ")
+        case .conflict(let deal, let expected, let actual):
+            "deal '\(deal)' is at version \(actual), not \(expected): it changed since you read it"
+        case .roleNotAllowed(let deal, let transition, let blocker):
+            "'\(transition)' on deal '\(deal)' is not allowed: \(blocker.message)"
+        }
+    }
+}

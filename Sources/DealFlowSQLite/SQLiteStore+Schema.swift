@@ -1,0 +1,141 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The one migrator of the embedded store. Migrations are named, never edited once released, and the
+    /// PostgreSQL store uses the same names.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 workflows, deals, history, tasks, timers, outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE workflow_versions (
+                        workflow_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        source TEXT NOT NULL,
+                        file TEXT NOT NULL,
+                        applied_at INTEGER NOT NULL,
+                        PRIMARY KEY (workflow_id, version)
+                    );
+
+                    CREATE TABLE deals (
+                        id TEXT PRIMARY KEY,
+                        workflow_id TEXT NOT NULL,
+                        workflow_version INTEGER NOT NULL,
+                        stage TEXT NOT NULL,
+                        owner TEXT NOT NULL,
+                        fields TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        entered_stage_at INTEGER NOT NULL,
+                        outcome TEXT,
+                        FOREIGN KEY (workflow_id, workflow_version) REFERENCES workflow_versions (workflow_id, version)
+                    );
+                    CREATE INDEX deals_by_workflow_and_stage ON deals (workflow_id, stage);
+                    CREATE INDEX deals_by_owner ON deals (owner);
+
+                    -- History and audit entries share one sequence, so that they read in the order they happened.
+                    CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT INTO sequences (name, value) VALUES ('history', 0);
+
+                    CREATE TABLE deal_history (
+                        seq INTEGER PRIMARY KEY,
+                        deal_id TEXT NOT NULL REFERENCES deals (id),
+                        deal_version INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        role TEXT,
+                        transition TEXT,
+                        from_stage TEXT,
+                        to_stage TEXT,
+                        changes TEXT NOT NULL,
+                        note TEXT,
+                        UNIQUE (deal_id, deal_version)
+                    );
+
+                    CREATE TABLE deal_audit (
+                        seq INTEGER PRIMARY KEY,
+                        deal_id TEXT NOT NULL REFERENCES deals (id),
+                        kind TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        role TEXT,
+                        transition TEXT,
+                        stage TEXT,
+                        blockers TEXT NOT NULL,
+                        note TEXT
+                    );
+                    CREATE INDEX deal_audit_by_deal ON deal_audit (deal_id, seq);
+
+                    CREATE TRIGGER deal_history_refuses_update BEFORE UPDATE ON deal_history
+                    BEGIN SELECT RAISE(ABORT, 'deal_history is append-only'); END;
+                    CREATE TRIGGER deal_history_refuses_delete BEFORE DELETE ON deal_history
+                    BEGIN SELECT RAISE(ABORT, 'deal_history is append-only'); END;
+                    CREATE TRIGGER deal_audit_refuses_update BEFORE UPDATE ON deal_audit
+                    BEGIN SELECT RAISE(ABORT, 'deal_audit is append-only'); END;
+                    CREATE TRIGGER deal_audit_refuses_delete BEFORE DELETE ON deal_audit
+                    BEGIN SELECT RAISE(ABORT, 'deal_audit is append-only'); END;
+
+                    CREATE TABLE idempotency_keys (
+                        deal_id TEXT NOT NULL REFERENCES deals (id),
+                        key TEXT NOT NULL,
+                        result TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (deal_id, key)
+                    );
+
+                    CREATE TABLE tasks (
+                        id TEXT PRIMARY KEY,
+                        deal_id TEXT NOT NULL REFERENCES deals (id),
+                        workflow_id TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        assignee TEXT NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        stage TEXT NOT NULL,
+                        keep INTEGER NOT NULL,
+                        escalate_at INTEGER,
+                        escalate_to TEXT,
+                        timer_index INTEGER,
+                        created_at INTEGER NOT NULL,
+                        closed_at INTEGER,
+                        closed_by TEXT
+                    );
+                    CREATE INDEX tasks_by_deal_and_status ON tasks (deal_id, status);
+                    CREATE INDEX tasks_by_status_and_due ON tasks (status, due_at);
+
+                    CREATE TABLE timers (
+                        id TEXT PRIMARY KEY,
+                        deal_id TEXT NOT NULL REFERENCES deals (id),
+                        workflow_id TEXT NOT NULL,
+                        stage TEXT NOT NULL,
+                        timer_index INTEGER NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        zone TEXT NOT NULL,
+                        effect TEXT NOT NULL,
+                        transition TEXT,
+                        every TEXT,
+                        status TEXT NOT NULL,
+                        late INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        closed_at INTEGER
+                    );
+                    CREATE INDEX timers_by_deal_and_status ON timers (deal_id, status);
+                    CREATE INDEX timers_by_status_and_due ON timers (status, due_at);
+
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        type TEXT NOT NULL,
+                        deal_id TEXT NOT NULL,
+                        workflow_id TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        data TEXT NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}

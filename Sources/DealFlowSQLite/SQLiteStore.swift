@@ -1,0 +1,476 @@
+import DealFlowCore
+import DealFlowEngine
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file, shared safely by the CLI and a running scheduler.
+///
+/// It opens the file in WAL mode, so readers never wait for the writer; every write is one IMMEDIATE
+/// transaction, so writers from several processes queue instead of failing; a busy timeout makes a
+/// writer wait for another process's transaction rather than report "database is locked". Every change
+/// is a compare-and-set on the deal's version. `synchronous` is FULL by default: a change is on disk
+/// before `commit` returns.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "dealflow.sqlite")   // created and migrated on first use
+/// ```
+public final class SQLiteStore: DealStore {
+    /// How durable a commit is.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// `PRAGMA synchronous = FULL`: every commit is synced to disk before it returns.
+        case full
+        /// `PRAGMA synchronous = NORMAL`: in WAL mode, a power loss may lose the last commits (never
+        /// corrupt the file); a crash of the process loses nothing.
+        case normal
+    }
+
+    /// The database connection (a pool for files, a queue in memory).
+    public let writer: any DatabaseWriter
+
+    /// How long a writer waits for another process's transaction before giving up.
+    public static let busyTimeout: TimeInterval = 30
+
+    /// Opens (creating and migrating if needed) the database file at `path`.
+    public init(path: String, durability: Durability = .full) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(SQLiteStore.busyTimeout)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteStore.migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw StoreError.unavailable("cannot open the database '\(path)': \(error.message ?? error.description)")
+        }
+    }
+
+    /// An empty database in memory, for tests and benchmarks.
+    public init(inMemory: Void = ()) throws {
+        writer = try DatabaseQueue()
+        try SQLiteStore.migrator.migrate(writer)
+    }
+
+    // MARK: - Workflows
+
+    public func saveWorkflow(_ workflow: StoredWorkflow) async throws {
+        do {
+            try await writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO workflow_versions (workflow_id, version, source, file, applied_at)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        workflow.id, workflow.version, workflow.source, workflow.file, Millis(workflow.appliedAt),
+                    ]
+                )
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.duplicateWorkflowVersion(workflow.id, workflow.version)
+        }
+    }
+
+    public func workflow(id: String, version: Int?) async throws -> StoredWorkflow? {
+        try await writer.read { db in
+            let row: Row?
+            if let version {
+                row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM workflow_versions WHERE workflow_id = ? AND version = ?",
+                    arguments: [id, version]
+                )
+            } else {
+                row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY version DESC LIMIT 1",
+                    arguments: [id]
+                )
+            }
+            return row.map(SQLiteStore.storedWorkflow)
+        }
+    }
+
+    public func workflows() async throws -> [StoredWorkflow] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM workflow_versions ORDER BY workflow_id, version")
+                .map(SQLiteStore.storedWorkflow)
+        }
+    }
+
+    private static func storedWorkflow(_ row: Row) -> StoredWorkflow {
+        StoredWorkflow(
+            id: row["workflow_id"],
+            version: row["version"],
+            source: row["source"],
+            file: row["file"],
+            appliedAt: Millis.date(row["applied_at"])
+        )
+    }
+
+    // MARK: - Reading deals
+
+    public func deal(id: String) async throws -> DealRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM deals WHERE id = ?", arguments: [id]).map(SQLiteStore.dealRecord)
+        }
+    }
+
+    public func deals(_ query: DealQuery) async throws -> [DealRecord] {
+        try await writer.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let workflow = query.workflowID {
+                conditions.append("workflow_id = ?")
+                arguments += [workflow]
+            }
+            if let stage = query.stage {
+                conditions.append("stage = ?")
+                arguments += [stage]
+            }
+            if let owner = query.owner {
+                conditions.append("owner = ?")
+                arguments += [owner]
+            }
+            var sql = "SELECT * FROM deals"
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY created_at, id"
+            if let limit = query.limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.dealRecord)
+        }
+    }
+
+    static func dealRecord(_ row: Row) throws -> DealRecord {
+        let text: String = row["fields"]
+        let fields = try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        return DealRecord(
+            id: row["id"],
+            workflowID: row["workflow_id"],
+            workflowVersion: row["workflow_version"],
+            stage: row["stage"],
+            owner: row["owner"],
+            fields: fields,
+            version: row["version"],
+            createdAt: Millis.date(row["created_at"]),
+            updatedAt: Millis.date(row["updated_at"]),
+            enteredStageAt: Millis.date(row["entered_stage_at"]),
+            outcome: row["outcome"]
+        )
+    }
+
+    public func history(dealID: String) async throws -> [HistoryRecord] {
+        try await writer.read { db in
+            let changes = try Row.fetchAll(db, sql: "SELECT * FROM deal_history WHERE deal_id = ?", arguments: [dealID])
+                .map {
+                    HistoryRecord(
+                        sequence: $0["seq"],
+                        dealID: $0["deal_id"],
+                        dealVersion: $0["deal_version"],
+                        kind: $0["kind"],
+                        at: Millis.date($0["at"]),
+                        actor: $0["actor"],
+                        role: $0["role"],
+                        transition: $0["transition"],
+                        from: $0["from_stage"],
+                        to: $0["to_stage"],
+                        changes: $0["changes"],
+                        blockers: nil,
+                        note: $0["note"]
+                    )
+                }
+            let attempts = try Row.fetchAll(db, sql: "SELECT * FROM deal_audit WHERE deal_id = ?", arguments: [dealID])
+                .map {
+                    HistoryRecord(
+                        sequence: $0["seq"],
+                        dealID: $0["deal_id"],
+                        dealVersion: nil,
+                        kind: $0["kind"],
+                        at: Millis.date($0["at"]),
+                        actor: $0["actor"],
+                        role: $0["role"],
+                        transition: $0["transition"],
+                        from: $0["stage"],
+                        to: nil,
+                        changes: "{}",
+                        blockers: $0["blockers"],
+                        note: $0["note"]
+                    )
+                }
+            return (changes + attempts).sorted { $0.sequence < $1.sequence }
+        }
+    }
+
+    public func openTasks(dealID: String) async throws -> [TaskRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM tasks WHERE deal_id = ? AND status = 'open' ORDER BY due_at, id",
+                arguments: [dealID]
+            ).map(SQLiteStore.taskRecord)
+        }
+    }
+
+    static func taskRecord(_ row: Row) -> TaskRecord {
+        TaskRecord(
+            id: row["id"],
+            dealID: row["deal_id"],
+            workflowID: row["workflow_id"],
+            title: row["title"],
+            kind: row["kind"],
+            assignee: row["assignee"],
+            dueAt: Millis.date(row["due_at"]),
+            status: row["status"],
+            stage: row["stage"],
+            keep: row["keep"],
+            escalateAt: (row["escalate_at"] as Int64?).map(Millis.date),
+            escalateTo: row["escalate_to"],
+            timerIndex: row["timer_index"],
+            createdAt: Millis.date(row["created_at"])
+        )
+    }
+
+    public func pendingTimers(dealID: String) async throws -> [TimerRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM timers WHERE deal_id = ? AND status = 'pending' ORDER BY due_at, id",
+                arguments: [dealID]
+            ).map(SQLiteStore.timerRecord)
+        }
+    }
+
+    static func timerRecord(_ row: Row) -> TimerRecord {
+        TimerRecord(
+            id: row["id"],
+            dealID: row["deal_id"],
+            workflowID: row["workflow_id"],
+            stage: row["stage"],
+            timerIndex: row["timer_index"],
+            dueAt: Millis.date(row["due_at"]),
+            zone: row["zone"],
+            effect: row["effect"],
+            transition: row["transition"],
+            every: row["every"],
+            status: row["status"],
+            late: row["late"],
+            createdAt: Millis.date(row["created_at"])
+        )
+    }
+
+    public func idempotentResult(dealID: String, key: String) async throws -> String? {
+        try await writer.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
+                arguments: [dealID, key]
+            )
+        }
+    }
+
+    // MARK: - Writing
+
+    public func commit(_ changes: [DealChange]) async throws -> [ChangeReceipt] {
+        try await writer.write { db in
+            try changes.map { try SQLiteStore.apply($0, in: db) }
+        }
+    }
+
+    public func recordAttempt(_ attempt: HistoryRecord) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO deal_audit (seq, deal_id, kind, at, actor, role, transition, stage, blockers, note)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    try SQLiteStore.nextSequence(db), attempt.dealID, attempt.kind, Millis(attempt.at), attempt.actor,
+                    attempt.role, attempt.transition, attempt.from, attempt.blockers ?? "[]", attempt.note,
+                ]
+            )
+        }
+    }
+
+    static func nextSequence(_ db: Database) throws -> Int64 {
+        guard
+            let value = try Int64.fetchOne(
+                db,
+                sql: "UPDATE sequences SET value = value + 1 WHERE name = 'history' RETURNING value"
+            )
+        else { throw StoreError.unavailable("the history sequence is missing") }
+        return value
+    }
+
+    /// Writes one change inside the caller's transaction.
+    static func apply(_ change: DealChange, in db: Database) throws -> ChangeReceipt {
+        let deal = change.deal
+        if let (key, _) = change.idempotency,
+            let first = try String.fetchOne(
+                db,
+                sql: "SELECT result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
+                arguments: [deal.id, key]
+            )
+        {
+            throw StoreError.idempotencyKeyUsed(dealID: deal.id, key: key, result: first)
+        }
+        let fields = String(decoding: try JSONEncoder.sorted.encode(deal.fields), as: UTF8.self)
+        if let expected = change.expectedVersion {
+            try db.execute(
+                sql: """
+                    UPDATE deals SET stage = ?, owner = ?, fields = ?, version = ?, updated_at = ?, entered_stage_at = ?,
+                    outcome = ? WHERE id = ? AND version = ?
+                    """,
+                arguments: [
+                    deal.stage, deal.owner, fields, deal.version, Millis(deal.updatedAt), Millis(deal.enteredStageAt),
+                    deal.outcome, deal.id, expected,
+                ]
+            )
+            if db.changesCount == 0 {
+                let actual = try Int.fetchOne(db, sql: "SELECT version FROM deals WHERE id = ?", arguments: [deal.id])
+                throw StoreError.versionConflict(dealID: deal.id, expected: expected, actual: actual)
+            }
+        } else {
+            do {
+                try db.execute(
+                    sql: """
+                        INSERT INTO deals (id, workflow_id, workflow_version, stage, owner, fields, version, created_at,
+                        updated_at, entered_stage_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        deal.id, deal.workflowID, deal.workflowVersion, deal.stage, deal.owner, fields, deal.version,
+                        Millis(deal.createdAt), Millis(deal.updatedAt), Millis(deal.enteredStageAt), deal.outcome,
+                    ]
+                )
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw StoreError.duplicateDeal(deal.id)
+            }
+        }
+        for entry in change.history {
+            try db.execute(
+                sql: """
+                    INSERT INTO deal_history (seq, deal_id, deal_version, kind, at, actor, role, transition, from_stage,
+                    to_stage, changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    try nextSequence(db), deal.id, entry.dealVersion, entry.kind, Millis(entry.at), entry.actor,
+                    entry.role,
+                    entry.transition, entry.from, entry.to, entry.changes, entry.note,
+                ]
+            )
+        }
+        let closedAt = Millis(change.history.last?.at ?? deal.updatedAt)
+        var tasksCancelled = 0
+        var timersCancelled = 0
+        for cancellation in change.cancellations {
+            switch cancellation {
+            case .stage(let stage):
+                try db.execute(
+                    sql: """
+                        UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = 'stage exit'
+                        WHERE deal_id = ? AND stage = ? AND status = 'open' AND keep = 0
+                        """,
+                    arguments: [closedAt, deal.id, stage]
+                )
+                tasksCancelled += db.changesCount
+                try db.execute(
+                    sql: """
+                        UPDATE timers SET status = 'cancelled', closed_at = ?
+                        WHERE deal_id = ? AND stage = ? AND status = 'pending'
+                        """,
+                    arguments: [closedAt, deal.id, stage]
+                )
+                timersCancelled += db.changesCount
+            case .timer(let stage, let index):
+                try db.execute(
+                    sql: """
+                        UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = 'rescheduled'
+                        WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'open'
+                        """,
+                    arguments: [closedAt, deal.id, stage, index]
+                )
+                tasksCancelled += db.changesCount
+                try db.execute(
+                    sql: """
+                        UPDATE timers SET status = 'cancelled', closed_at = ?
+                        WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'pending'
+                        """,
+                    arguments: [closedAt, deal.id, stage, index]
+                )
+                timersCancelled += db.changesCount
+            }
+        }
+        for task in change.tasks {
+            try db.execute(
+                sql: """
+                    INSERT INTO tasks (id, deal_id, workflow_id, title, kind, assignee, due_at, status, stage, keep,
+                    escalate_at, escalate_to, timer_index, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    task.id, task.dealID, task.workflowID, task.title, task.kind, task.assignee, Millis(task.dueAt),
+                    task.status, task.stage, task.keep, task.escalateAt.map(Millis.init), task.escalateTo,
+                    task.timerIndex,
+                    Millis(task.createdAt),
+                ]
+            )
+        }
+        for timer in change.timers {
+            try db.execute(
+                sql: """
+                    INSERT INTO timers (id, deal_id, workflow_id, stage, timer_index, due_at, zone, effect, transition,
+                    every, status, late, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    timer.id, timer.dealID, timer.workflowID, timer.stage, timer.timerIndex, Millis(timer.dueAt),
+                    timer.zone,
+                    timer.effect, timer.transition, timer.every, timer.status, timer.late, Millis(timer.createdAt),
+                ]
+            )
+        }
+        for event in change.events {
+            try db.execute(
+                sql: "INSERT INTO outbox (type, deal_id, workflow_id, at, data) VALUES (?, ?, ?, ?, ?)",
+                arguments: [event.type, event.dealID, event.workflowID, Millis(event.at), event.data]
+            )
+        }
+        let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
+        if let (key, result) = change.idempotency {
+            try db.execute(
+                sql: "INSERT INTO idempotency_keys (deal_id, key, result, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [deal.id, key, result(receipt), closedAt]
+            )
+        }
+        return receipt
+    }
+}
+
+/// Instants are stored as integer milliseconds since 1970 (UTC): exact, compact, and sortable.
+struct Millis: DatabaseValueConvertible, Sendable {
+    let value: Int64
+
+    init(_ date: Date) {
+        value = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+
+    var databaseValue: DatabaseValue { value.databaseValue }
+
+    static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Millis? {
+        Int64.fromDatabaseValue(dbValue).map { Millis(date: date($0)) }
+    }
+
+    private init(date: Date) {
+        self.init(date)
+    }
+}
+
+extension JSONEncoder {
+    /// Keys sorted, so that the same fields are always stored as the same text.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,275 @@
+import DealFlowCore
+import DealFlowEngine
+import Foundation
+
+/// The behaviour every ``DealStore`` backend must have, as checks that throw on the first failure.
+///
+/// A backend's test target runs each case against a fresh, empty store:
+///
+/// ```swift
+/// @Test(arguments: StoreConformance.Case.allCases)
+/// func conforms(_ check: StoreConformance.Case) async throws {
+///     try await StoreConformance.run(check, on: try SQLiteStore())
+/// }
+/// ```
+public enum StoreConformance {
+    /// One behaviour.
+    public enum Case: String, CaseIterable, Sendable {
+        case workflowVersionsAreUniqueAndOrdered
+        case aNewDealIsInsertedOnce
+        case aChangeIsACompareAndSet
+        case aCommitIsAllOrNothing
+        case historyAndAttemptsShareOneOrder
+        case leavingAStageCancelsItsPendingWork
+        case anIdempotencyKeyIsUsedOnce
+        case dealsAreFilteredAndOrdered
+    }
+
+    /// A failed check.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What was expected.
+        public var description: String
+    }
+
+    static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw Failure(description: message()) }
+    }
+
+    static let start = Date(timeIntervalSince1970: 1_795_000_000)
+
+    static func deal(
+        _ id: String,
+        version: Int,
+        stage: String = "open",
+        owner: String = "ana",
+        at offset: Int = 0
+    ) -> DealRecord {
+        let at = start.addingTimeInterval(TimeInterval(offset))
+        return DealRecord(
+            id: id,
+            workflowID: "w",
+            workflowVersion: 1,
+            stage: stage,
+            owner: owner,
+            fields: ["amount": "10.50"],
+            version: version,
+            createdAt: at,
+            updatedAt: at,
+            enteredStageAt: at,
+            outcome: nil
+        )
+    }
+
+    static func entry(_ deal: DealRecord, kind: String = "updated") -> HistoryRecord {
+        HistoryRecord(
+            dealID: deal.id,
+            dealVersion: deal.version,
+            kind: kind,
+            at: deal.updatedAt,
+            actor: "ana",
+            role: "rep",
+            transition: nil,
+            from: deal.stage,
+            to: deal.stage,
+            changes: "{}",
+            blockers: nil,
+            note: nil
+        )
+    }
+
+    static func task(_ id: String, deal: String, stage: String, keep: Bool = false) -> TaskRecord {
+        TaskRecord(
+            id: id,
+            dealID: deal,
+            workflowID: "w",
+            title: "Call",
+            kind: "call",
+            assignee: "ana",
+            dueAt: start,
+            status: "open",
+            stage: stage,
+            keep: keep,
+            escalateAt: nil,
+            escalateTo: nil,
+            timerIndex: nil,
+            createdAt: start
+        )
+    }
+
+    static func seed(_ store: any DealStore) async throws {
+        try await store.saveWorkflow(
+            StoredWorkflow(id: "w", version: 1, source: "workflow: w", file: "w.yaml", appliedAt: start)
+        )
+    }
+
+    /// Runs one check against a fresh store.
+    public static func run(_ check: Case, on store: any DealStore) async throws {
+        try await seed(store)
+        switch check {
+        case .workflowVersionsAreUniqueAndOrdered:
+            try await store.saveWorkflow(
+                StoredWorkflow(id: "w", version: 3, source: "v3", file: "w.yaml", appliedAt: start)
+            )
+            try await store.saveWorkflow(
+                StoredWorkflow(id: "a", version: 1, source: "a", file: "a.yaml", appliedAt: start)
+            )
+            do {
+                try await store.saveWorkflow(
+                    StoredWorkflow(id: "w", version: 3, source: "other", file: "w.yaml", appliedAt: start)
+                )
+                throw Failure(description: "a second version 3 was accepted")
+            } catch StoreError.duplicateWorkflowVersion("w", 3) {}
+            try require(
+                try await store.workflow(id: "w", version: nil)?.version == 3,
+                "the latest version of w is not 3"
+            )
+            try require(try await store.workflow(id: "w", version: 1)?.source == "workflow: w", "version 1 changed")
+            try require(try await store.workflow(id: "x", version: nil) == nil, "an unknown workflow was found")
+            let all = try await store.workflows().map { "\($0.id)@\($0.version)" }
+            try require(all == ["a@1", "w@1", "w@3"], "workflows are listed as \(all)")
+        case .aNewDealIsInsertedOnce:
+            let first = deal("d1", version: 1)
+            try await store.commit([
+                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+            ])
+            do {
+                try await store.commit([
+                    DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+                ])
+                throw Failure(description: "a deal id was inserted twice")
+            } catch StoreError.duplicateDeal("d1") {}
+            try require(try await store.deal(id: "d1") == first, "the stored deal differs from the one inserted")
+        case .aChangeIsACompareAndSet:
+            let first = deal("d1", version: 1)
+            try await store.commit([
+                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+            ])
+            var second = first
+            second.version = 2
+            second.stage = "won"
+            try await store.commit([DealChange(deal: second, expectedVersion: 1, history: [entry(second)])])
+            var stale = first
+            stale.version = 2
+            do {
+                try await store.commit([DealChange(deal: stale, expectedVersion: 1, history: [entry(stale)])])
+                throw Failure(description: "a change decided on version 1 overwrote version 2")
+            } catch StoreError.versionConflict(dealID: "d1", expected: 1, actual: 2) {}
+            try require(try await store.deal(id: "d1")?.stage == "won", "the lost update changed the deal")
+            try require(try await store.history(dealID: "d1").count == 2, "the refused change left a history entry")
+        case .aCommitIsAllOrNothing:
+            let first = deal("d1", version: 1)
+            let clash = deal("d1", version: 1)
+            let other = deal("d2", version: 1)
+            do {
+                try await store.commit([
+                    DealChange(deal: other, expectedVersion: nil, history: [entry(other, kind: "created")]),
+                    DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")]),
+                    DealChange(deal: clash, expectedVersion: nil, history: [entry(clash, kind: "created")]),
+                ])
+                throw Failure(description: "a commit with a duplicate deal succeeded")
+            } catch StoreError.duplicateDeal {}
+            try require(try await store.deal(id: "d2") == nil, "part of a failed commit was written")
+        case .historyAndAttemptsShareOneOrder:
+            let first = deal("d1", version: 1)
+            try await store.commit([
+                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+            ])
+            try await store.recordAttempt(
+                HistoryRecord(
+                    dealID: "d1",
+                    dealVersion: nil,
+                    kind: "blocked",
+                    at: start,
+                    actor: "ana",
+                    role: "rep",
+                    transition: "win",
+                    from: "open",
+                    to: nil,
+                    changes: "{}",
+                    blockers: "[]",
+                    note: nil
+                )
+            )
+            var second = first
+            second.version = 2
+            try await store.commit([DealChange(deal: second, expectedVersion: 1, history: [entry(second)])])
+            let kinds = try await store.history(dealID: "d1").map(\.kind)
+            try require(kinds == ["created", "blocked", "updated"], "history reads \(kinds)")
+        case .leavingAStageCancelsItsPendingWork:
+            let first = deal("d1", version: 1)
+            try await store.commit([
+                DealChange(
+                    deal: first,
+                    expectedVersion: nil,
+                    history: [entry(first, kind: "created")],
+                    tasks: [task("t1", deal: "d1", stage: "open"), task("t2", deal: "d1", stage: "open", keep: true)]
+                )
+            ])
+            var second = first
+            second.version = 2
+            second.stage = "won"
+            let receipts = try await store.commit([
+                DealChange(
+                    deal: second,
+                    expectedVersion: 1,
+                    history: [entry(second, kind: "transitioned")],
+                    cancellations: [.stage("open")],
+                    tasks: [task("t3", deal: "d1", stage: "won")]
+                )
+            ])
+            try require(
+                receipts.first?.tasksCancelled == 1,
+                "\(receipts.first?.tasksCancelled ?? -1) tasks were cancelled, not 1"
+            )
+            let open = try await store.openTasks(dealID: "d1").map(\.id)
+            try require(open == ["t2", "t3"], "open tasks are \(open)")
+        case .anIdempotencyKeyIsUsedOnce:
+            let first = deal("d1", version: 1)
+            try await store.commit([
+                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+            ])
+            var second = first
+            second.version = 2
+            try await store.commit([
+                DealChange(
+                    deal: second,
+                    expectedVersion: 1,
+                    history: [entry(second)],
+                    idempotency: ("k", { _ in "first" })
+                )
+            ])
+            var third = second
+            third.version = 3
+            do {
+                try await store.commit([
+                    DealChange(
+                        deal: third,
+                        expectedVersion: 2,
+                        history: [entry(third)],
+                        idempotency: ("k", { _ in "second" })
+                    )
+                ])
+                throw Failure(description: "an idempotency key was used twice")
+            } catch StoreError.idempotencyKeyUsed(dealID: "d1", key: "k", result: "first") {}
+            try require(
+                try await store.idempotentResult(dealID: "d1", key: "k") == "first",
+                "the stored result changed"
+            )
+            try require(try await store.deal(id: "d1")?.version == 2, "the repeated change was written")
+        case .dealsAreFilteredAndOrdered:
+            let deals = [
+                deal("d3", version: 1, stage: "won", owner: "bo", at: 3), deal("d1", version: 1, at: 1),
+                deal("d2", version: 1, owner: "bo", at: 2),
+            ]
+            try await store.commit(
+                deals.map { DealChange(deal: $0, expectedVersion: nil, history: [entry($0, kind: "created")]) }
+            )
+            let all = try await store.deals(DealQuery()).map(\.id)
+            try require(all == ["d1", "d2", "d3"], "deals are listed as \(all)")
+            let bo = try await store.deals(DealQuery(owner: "bo")).map(\.id)
+            try require(bo == ["d2", "d3"], "bo's deals are \(bo)")
+            let open = try await store.deals(DealQuery(workflowID: "w", stage: "open", limit: 1)).map(\.id)
+            try require(open == ["d1"], "the first open deal is \(open)")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import DealFlowCore
+import DealFlowEngine
+import Foundation
+
+/// How human output writes values and times.
+enum Format {
+    /// A local time in the workflow's zone with its offset: `2026-01-05 05:00 -05:00`.
+    static func time(_ instant: Date, in workflow: ValidatedWorkflow) -> String {
+        let calendar = workflow.definition.zonedCalendar
+        let (date, second) = calendar.local(instant)
+        let offset = calendar.timeZone.secondsFromGMT(for: instant)
+        let sign = offset < 0 ? "-" : "+"
+        let hours = abs(offset) / 3600
+        let minutes = abs(offset) / 60 % 60
+        return "\(date) \(two(second / 3600)):\(two(second / 60 % 60)) \(sign)\(two(hours)):\(two(minutes))"
+    }
+
+    static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// A value as a person reads it: text without quotes, `-` when unset.
+    static func value(_ value: Value) -> String {
+        switch value {
+        case .null: "-"
+        case .string(let text): text
+        default: FieldValues.storedText(value) ?? "-"
+        }
+    }
+
+    /// `amount: - → 12000`.
+    static func change(_ field: String, _ change: JSONValue?) -> String {
+        func text(_ json: JSONValue?) -> String {
+            switch json {
+            case .string(let text)?, .number(let text)?: text
+            case .bool(let flag)?: flag ? "true" : "false"
+            default: "-"
+            }
+        }
+        return "\(field): \(text(change?["from"])) → \(text(change?["to"]))"
+    }
+
+    static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+}
