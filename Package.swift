@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // libyaml itself (Debian: libyaml-dev). We compose nodes ourselves so that every scalar keeps its
@@ -27,7 +28,11 @@ let package = Package(
         .target(name: "DealFlowYAML", dependencies: ["DealFlowCore", "CLibYAML"]),
         .target(
             name: "DealFlowEngine",
-            dependencies: ["DealFlowCore", "DealFlowYAML", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: [
+                "DealFlowCore", "DealFlowYAML",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
         ),
         .target(
             name: "DealFlowSQLite",

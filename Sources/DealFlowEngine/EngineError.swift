@@ -21,6 +21,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case conflict(dealID: String, expected: Int, actual: Int)
     /// The actor's role may not fire the transition; the refusal was recorded. (exit 5)
     case roleNotAllowed(dealID: String, transition: String, blocker: Blocker)
+    /// An import file has rows that cannot be imported; nothing was imported. (exit 1)
+    case importFailed([ImportProblem])
 
     /// A stable name for `--json` errors.
     public var kind: String {
@@ -34,6 +36,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .blocked: "blocked"
         case .conflict: "conflict"
         case .roleNotAllowed: "role-not-allowed"
+        case .importFailed: "import-failed"
         }
     }
 
@@ -53,6 +56,9 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
             "deal '\(deal)' is at version \(actual), not \(expected): it changed since you read it"
         case .roleNotAllowed(let deal, let transition, let blocker):
             "'\(transition)' on deal '\(deal)' is not allowed: \(blocker.message)"
+        case .importFailed(let problems):
+            "nothing was imported: \(problems.count == 1 ? "1 row has" : "\(problems.count) rows have") errors; fix them, "
+                + "or import the others with --skip-bad-rows"
         }
     }
 }

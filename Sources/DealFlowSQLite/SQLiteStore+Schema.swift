@@ -125,6 +125,9 @@ extension SQLiteStore {
                     CREATE INDEX timers_by_deal_and_status ON timers (deal_id, status);
                     CREATE INDEX timers_by_status_and_due ON timers (status, due_at);
 
+                    -- Facts about the database itself, such as which demo seed made it.
+                    CREATE TABLE metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
                     CREATE TABLE outbox (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
                         type TEXT NOT NULL,

@@ -51,11 +51,53 @@ public final class SQLiteStore: DealStore {
         try SQLiteStore.migrator.migrate(writer)
     }
 
+    // MARK: - Access
+
+    /// A read, with database failures reported as ``StoreError/unavailable(_:)``.
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError.unavailable("the database failed: \(error.message ?? error.description)")
+        }
+    }
+
+    /// A write transaction (IMMEDIATE), with database failures other than the ones the store maps
+    /// itself reported as ``StoreError/unavailable(_:)``.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
+            throw StoreError.unavailable("the database failed: \(error.message ?? error.description)")
+        }
+    }
+
+    // MARK: - Metadata
+
+    /// A fact about the database, such as the seed of the demo that made it.
+    public func metadata(_ key: String) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = ?", arguments: [key])
+        }
+    }
+
+    /// Records a fact about the database.
+    public func setMetadata(_ key: String, _ value: String) async throws {
+        try await write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO metadata (key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+
+    /// How many deals the database holds.
+    public func dealCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deals") ?? 0 }
+    }
+
     // MARK: - Workflows
 
     public func saveWorkflow(_ workflow: StoredWorkflow) async throws {
         do {
-            try await writer.write { db in
+            try await write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO workflow_versions (workflow_id, version, source, file, applied_at)
@@ -72,7 +114,7 @@ public final class SQLiteStore: DealStore {
     }
 
     public func workflow(id: String, version: Int?) async throws -> StoredWorkflow? {
-        try await writer.read { db in
+        try await read { db in
             let row: Row?
             if let version {
                 row = try Row.fetchOne(
@@ -92,7 +134,7 @@ public final class SQLiteStore: DealStore {
     }
 
     public func workflows() async throws -> [StoredWorkflow] {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM workflow_versions ORDER BY workflow_id, version")
                 .map(SQLiteStore.storedWorkflow)
         }
@@ -111,13 +153,32 @@ public final class SQLiteStore: DealStore {
     // MARK: - Reading deals
 
     public func deal(id: String) async throws -> DealRecord? {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM deals WHERE id = ?", arguments: [id]).map(SQLiteStore.dealRecord)
         }
     }
 
+    public func existingDealIDs(among ids: [String]) async throws -> Set<String> {
+        try await read { db in
+            var found = Set<String>()
+            // In chunks, below SQLite's limit on bound parameters.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                found.formUnion(
+                    try String.fetchAll(
+                        db,
+                        sql: "SELECT id FROM deals WHERE id IN (\(marks))",
+                        arguments: StatementArguments(chunk)
+                    )
+                )
+            }
+            return found
+        }
+    }
+
     public func deals(_ query: DealQuery) async throws -> [DealRecord] {
-        try await writer.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let workflow = query.workflowID {
@@ -162,7 +223,7 @@ public final class SQLiteStore: DealStore {
     }
 
     public func history(dealID: String) async throws -> [HistoryRecord] {
-        try await writer.read { db in
+        try await read { db in
             let changes = try Row.fetchAll(db, sql: "SELECT * FROM deal_history WHERE deal_id = ?", arguments: [dealID])
                 .map {
                     HistoryRecord(
@@ -204,7 +265,7 @@ public final class SQLiteStore: DealStore {
     }
 
     public func openTasks(dealID: String) async throws -> [TaskRecord] {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM tasks WHERE deal_id = ? AND status = 'open' ORDER BY due_at, id",
@@ -233,7 +294,7 @@ public final class SQLiteStore: DealStore {
     }
 
     public func pendingTimers(dealID: String) async throws -> [TimerRecord] {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM timers WHERE deal_id = ? AND status = 'pending' ORDER BY due_at, id",
@@ -261,7 +322,7 @@ public final class SQLiteStore: DealStore {
     }
 
     public func idempotentResult(dealID: String, key: String) async throws -> String? {
-        try await writer.read { db in
+        try await read { db in
             try String.fetchOne(
                 db,
                 sql: "SELECT result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
@@ -273,13 +334,13 @@ public final class SQLiteStore: DealStore {
     // MARK: - Writing
 
     public func commit(_ changes: [DealChange]) async throws -> [ChangeReceipt] {
-        try await writer.write { db in
+        try await write { db in
             try changes.map { try SQLiteStore.apply($0, in: db) }
         }
     }
 
     public func recordAttempt(_ attempt: HistoryRecord) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO deal_audit (seq, deal_id, kind, at, actor, role, transition, stage, blockers, note)

@@ -18,6 +18,6 @@ struct DealFlowCommand: AsyncParsableCommand {
             file; 3 transition blocked; 4 conflict (the deal changed); 5 role not allowed; 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self]
+        subcommands: [Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, Import.self, Demo.self]
     )
 }

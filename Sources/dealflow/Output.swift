@@ -47,6 +47,14 @@ enum Output {
             case .conflict(_, let expected, let actual):
                 status = Status.conflict
                 extra = [("expected_version", .int(expected)), ("actual_version", .int(actual))]
+            case .importFailed(let problems):
+                status = Status.badInput
+                extra = [
+                    (
+                        "rows",
+                        .array(problems.map { .object([("row", .int($0.row)), ("message", .string($0.message))]) })
+                    )
+                ]
             case .invalidWorkflow(let loaded):
                 status = Status.badInput
                 extra = [("diagnostics", .array(loaded.diagnostics.map(\.json)))]

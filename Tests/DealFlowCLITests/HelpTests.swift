@@ -9,7 +9,7 @@ struct HelpTests {
     static let commands: [[String]] = [
         [], ["validate"], ["graph"], ["workflow"], ["workflow", "apply"], ["workflow", "list"], ["workflow", "show"],
         ["deal"], ["deal", "create"], ["deal", "set"], ["deal", "fire"], ["deal", "show"], ["deal", "list"],
-        ["deal", "history"], ["deal", "transitions"],
+        ["deal", "history"], ["deal", "transitions"], ["import"], ["demo"],
     ]
 
     @Test(arguments: commands)

@@ -224,6 +224,29 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, CustomStringConverti
         )
     }
 
+    /// The value rounded half to even to `digits` places after the point (no change if it has fewer).
+    public func rounded(toPlaces digits: Int) -> ExactDecimal {
+        guard digits >= 0, scale > digits, let magnitude = magnitude(atScale: digits) else { return self }
+        return ExactDecimal.make(negative: isNegative, magnitude: magnitude, scale: digits) ?? self
+    }
+
+    /// The digits with exactly `places` after the point and thousands grouped: `1,234,567.50`.
+    public func formatted(places: Int = 2) -> String {
+        let rounded = rounded(toPlaces: places)
+        let digits = String(rounded.significand.magnitude)
+        let padded = String(repeating: "0", count: max(0, rounded.scale + 1 - digits.count)) + digits
+        let integerPart = String(padded.dropLast(rounded.scale))
+        var fraction = String(padded.suffix(rounded.scale))
+        fraction += String(repeating: "0", count: max(0, places - fraction.count))
+        var grouped = ""
+        for (index, character) in integerPart.reversed().enumerated() {
+            if index > 0, index % 3 == 0 { grouped.append(",") }
+            grouped.append(character)
+        }
+        let sign = rounded.isNegative ? "-" : ""
+        return sign + String(grouped.reversed()) + (places > 0 ? "." + fraction : "")
+    }
+
     /// The remainder of dividing by `other`, with the sign of `self` (`-7.5 % 2` is `-1.5`); `nil` when
     /// dividing by zero or when the operands cannot be aligned in 38 digits.
     public func remainder(dividingBy other: ExactDecimal) -> ExactDecimal? {

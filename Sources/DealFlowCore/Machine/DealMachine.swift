@@ -139,6 +139,166 @@ public enum DealMachine {
         )
     }
 
+    // MARK: - Import
+
+    /// A deal imported with the stages it went through: created in the first stage of `path` (which
+    /// must be the initial stage) at its time, then moved along each step at its time, by a transition
+    /// that leads there (guards and roles are not checked: this is history, not a request).
+    ///
+    /// Actions run at each step's time, so `set: { closed_on: today }` records the day it happened.
+    /// Only the final stage gets tasks and timers, scheduled from when the deal entered it; those already
+    /// due are marked late. The result has one history entry per step.
+    public static func replay(
+        id: String,
+        owner: String?,
+        input: [FieldInput],
+        path: [(stage: String, at: Date)],
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date
+    ) -> Result<(change: AppliedChange, entries: [HistoryEntry]), Rejection> {
+        let stageNames = workflow.definition.stages.map(\.name)
+        for step in path where workflow.stage(named: step.stage) == nil {
+            let hint =
+                SpellingSuggestion.closest(to: step.stage, among: stageNames).map { " (did you mean '\($0)'?)" } ?? ""
+            return .failure(
+                Rejection(
+                    .invalidValue,
+                    "stage_path names '\(step.stage)', which is not a stage of '\(workflow.id)'\(hint)"
+                )
+            )
+        }
+        if let first = path.first, first.stage != workflow.initialStage {
+            return .failure(
+                Rejection(
+                    .invalidValue,
+                    "stage_path starts in '\(first.stage)', but deals of '\(workflow.id)' start in '\(workflow.initialStage)'"
+                )
+            )
+        }
+        for (earlier, later) in zip(path, path.dropFirst()) where later.at < earlier.at {
+            return .failure(
+                Rejection(.invalidValue, "stage_path enters '\(later.stage)' before it entered '\(earlier.stage)'")
+            )
+        }
+        if let last = path.last, last.at > now {
+            return .failure(Rejection(.invalidValue, "stage_path enters '\(last.stage)' in the future"))
+        }
+        let created = create(
+            id: id,
+            owner: owner ?? actor.id,
+            input: input,
+            workflow: workflow,
+            actor: actor,
+            now: path.first?.at ?? now
+        )
+        guard case .applied(let creation) = created else {
+            if case .rejected(let rejection) = created { return .failure(rejection) }
+            preconditionFailure("a create is applied or rejected")
+        }
+        var deal = creation.deal
+        var entries = [creation.entry]
+        var finalEffects = Effects(tasks: creation.tasks, timers: creation.timers, events: [])
+        for step in path.dropFirst() {
+            guard let source = workflow.stage(named: deal.stage), let target = workflow.stage(named: step.stage),
+                let transition = workflow.definition.transitions.first(where: {
+                    $0.leaves(deal.stage) && $0.to.value == step.stage
+                })
+            else {
+                return .failure(
+                    Rejection(
+                        .invalidValue,
+                        "stage_path goes from '\(deal.stage)' to '\(step.stage)', but no transition leads there"
+                    )
+                )
+            }
+            var next = deal
+            var effects = Effects()
+            if let failure = run(
+                source.onExit,
+                on: &next,
+                taskStage: target.name,
+                effects: &effects,
+                workflow: workflow,
+                actor: actor,
+                now: step.at
+            )
+                ?? run(
+                    transition.actions,
+                    on: &next,
+                    taskStage: target.name,
+                    effects: &effects,
+                    workflow: workflow,
+                    actor: actor,
+                    now: step.at
+                )
+            {
+                return .failure(failure)
+            }
+            next.stage = target.name
+            next.enteredStageAt = step.at
+            if let failure = run(
+                target.onEnter,
+                on: &next,
+                taskStage: target.name,
+                effects: &effects,
+                workflow: workflow,
+                actor: actor,
+                now: step.at
+            ) {
+                return .failure(failure)
+            }
+            next.version = deal.version + 1
+            next.updatedAt = step.at
+            next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
+            schedule(target, for: next, effects: &effects, workflow: workflow, now: now)
+            entries.append(
+                HistoryEntry(
+                    kind: .transitioned,
+                    at: step.at,
+                    actor: actor.id,
+                    role: actor.role,
+                    transition: transition.name,
+                    from: deal.stage,
+                    to: target.name,
+                    changes: diff(deal.fields, next.fields, workflow),
+                    note: "imported"
+                )
+            )
+            deal = next
+            finalEffects = Effects(tasks: effects.tasks, timers: effects.timers, events: [])
+        }
+        if let stage = workflow.stage(named: deal.stage),
+            let field = stage.requires.first(where: { deal.fields[index($0.value, workflow)].isNull })
+        {
+            return .failure(
+                Rejection(.missingField, "stage '\(stage.name)' requires '\(field.value)', which the row does not give")
+            )
+        }
+        let timers = finalEffects.timers.map { timer -> NewTimer in
+            var timer = timer
+            timer.isLate = timer.dueAt < now
+            return timer
+        }
+        let event = NewEvent(
+            type: "deal.created",
+            data: .object([
+                ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
+                ("owner", .string(deal.owner)), ("actor", .string(actor.id)), ("imported", .bool(true)),
+            ])
+        )
+        let change = AppliedChange(
+            deal: deal,
+            previousVersion: nil,
+            entry: entries[entries.count - 1],
+            tasks: finalEffects.tasks,
+            timers: timers,
+            cancellations: [],
+            events: [event]
+        )
+        return .success((change, entries))
+    }
+
     // MARK: - Update
 
     private static func update(

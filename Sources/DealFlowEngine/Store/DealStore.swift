@@ -17,6 +17,8 @@ public protocol DealStore: Sendable {
 
     /// A deal.
     func deal(id: String) async throws -> DealRecord?
+    /// Which of these deal ids exist.
+    func existingDealIDs(among ids: [String]) async throws -> Set<String>
     /// Deals matching a query, by creation time then id.
     func deals(_ query: DealQuery) async throws -> [DealRecord]
     /// A deal's history and audit entries, in the order they happened.

@@ -1,9 +1,8 @@
 import DealFlowCore
-import DealFlowEngine
 import Foundation
 import Synchronization
 
-/// A clock tests move by hand, so that weeks of activity run in milliseconds.
+/// A clock moved by hand, so that weeks of activity run in milliseconds: for tests, demos and replays.
 public final class ManualClock: EngineClock {
     private let instant: Mutex<Date>
 
