@@ -55,7 +55,10 @@ let package = Package(
             name: "DealFlowEngineTests",
             dependencies: ["DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowTestKit"]
         ),
-        .testTarget(name: "DealFlowCLITests", dependencies: ["dealflow"]),
+        .testTarget(
+            name: "DealFlowCLITests",
+            dependencies: ["dealflow", "DealFlowSQLite", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )
 

@@ -20,18 +20,28 @@ enum CLI {
         var errors: String
     }
 
-    static func run(_ arguments: String..., input: String? = nil) throws -> Result {
-        try run(arguments, input: input)
+    static func run(_ arguments: String..., input: String? = nil, environment: [String: String] = [:]) throws -> Result
+    {
+        try run(arguments, input: input, environment: environment)
     }
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// The environment every run starts from: none of the caller's DEALFLOW_* settings leak in.
+    static var baseEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DEALFLOW_") }
+        environment["COLUMNS"] = "80"
+        return environment
+    }
+
+    static func run(
+        _ arguments: [String],
+        input: String? = nil,
+        environment extra: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = root
-        var environment = ProcessInfo.processInfo.environment
-        environment["COLUMNS"] = "80"
-        process.environment = environment
+        process.environment = baseEnvironment.merging(extra) { $1 }
         // Files rather than pipes: a large output cannot fill a pipe and block the child.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "dealflow-run-\(UUID().uuidString)"
@@ -63,5 +73,47 @@ enum CLI {
         let file = directory.appendingPathComponent(name)
         try content.write(to: file, atomically: true, encoding: .utf8)
         return file.path
+    }
+}
+
+/// A temporary directory with a database path, removed when the scope ends.
+final class Sandbox {
+    let directory: URL
+    var database: String { directory.appendingPathComponent("test.sqlite").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs `dealflow` on this sandbox's database at a fixed time, as ana the rep unless told otherwise.
+    func run(
+        _ arguments: String...,
+        now: String = "2026-11-23T14:00:00Z",
+        environment: [String: String] = [:]
+    ) throws -> CLI.Result {
+        try run(arguments, now: now, environment: environment)
+    }
+
+    func run(
+        _ arguments: [String],
+        now: String = "2026-11-23T14:00:00Z",
+        environment: [String: String] = [:]
+    ) throws -> CLI.Result {
+        try CLI.run(
+            arguments,
+            environment: [
+                "DEALFLOW_DB": database, "DEALFLOW_NOW": now, "DEALFLOW_ACTOR": "ana", "DEALFLOW_ROLE": "rep",
+            ]
+            .merging(environment) { $1 }
+        )
+    }
+
+    func write(_ name: String, _ content: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 }
