@@ -20,6 +20,18 @@ let package = Package(
             ],
             path: "Benchmarks/LanguageBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DealFlowCore", package: "DealFlow"),
+                .product(name: "DealFlowYAML", package: "DealFlow"),
+                .product(name: "DealFlowEngine", package: "DealFlow"),
+                .product(name: "DealFlowSQLite", package: "DealFlow"),
+            ],
+            path: "Benchmarks/EngineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

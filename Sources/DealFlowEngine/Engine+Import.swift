@@ -25,13 +25,23 @@ extension Engine {
         var changes: [(row: Int, change: DealChange)] = []
         var ids = Set<String>()
         let now = clock.now()
+        // Each workflow is looked up once, not once per row.
+        var workflows: [String: Result<ValidatedWorkflow, EngineError>] = [:]
         for row in rows {
+            if workflows[row.workflowID] == nil {
+                do {
+                    workflows[row.workflowID] = .success(try await self.workflow(id: row.workflowID))
+                } catch let error as EngineError {
+                    workflows[row.workflowID] = .failure(error)
+                }
+            }
             let workflow: ValidatedWorkflow
-            do {
-                workflow = try await self.workflow(id: row.workflowID)
-            } catch let error as EngineError {
+            switch workflows[row.workflowID] {
+            case .success(let found)?: workflow = found
+            case .failure(let error)?:
                 problems.append(ImportProblem(row: row.number, message: error.description))
                 continue
+            case nil: continue
             }
             let id = row.id ?? identifiers.next("deal")
             guard ids.insert(id).inserted else {

@@ -19,22 +19,22 @@ public struct RandomIdentifiers: IdentifierSource {
     }
 }
 
-/// Numbered identifiers (`deal-000001`, `task-000002`), for reproducible demos and tests.
+/// Numbered identifiers, counted per prefix (`deal-000001`, `task-000001`), for reproducible demos and
+/// tests.
 public final class SequentialIdentifiers: IdentifierSource {
-    private let counter: Mutex<Int>
+    private let counters = Mutex<[String: Int]>([:])
     private let namespace: String
 
-    /// Starts counting after `start`; `namespace` keeps two runs on one database apart.
-    public init(namespace: String = "", start: Int = 0) {
-        counter = Mutex(start)
+    /// Creates a source; `namespace` keeps two runs on one database apart.
+    public init(namespace: String = "") {
         self.namespace = namespace
     }
 
-    /// The next number, with the prefix.
+    /// The next number of this prefix, with the prefix.
     public func next(_ prefix: String) -> String {
-        let number = counter.withLock { value in
-            value += 1
-            return value
+        let number = counters.withLock { counters in
+            counters[prefix, default: 0] += 1
+            return counters[prefix]!
         }
         let digits = String(number)
         return "\(prefix)-\(namespace)\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"

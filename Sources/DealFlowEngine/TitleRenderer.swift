@@ -1,5 +1,6 @@
 import DealFlowCore
 import Mustache
+import Synchronization
 
 /// Renders task titles with swift-mustache, as plain text (no HTML escaping: titles are not HTML).
 enum TitleRenderer {

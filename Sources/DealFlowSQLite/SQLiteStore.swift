@@ -365,6 +365,11 @@ public final class SQLiteStore: DealStore {
     }
 
     /// Writes one change inside the caller's transaction.
+    /// Runs one of the write path's statements, compiled once per connection and reused.
+    static func execute(_ db: Database, sql: String, arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
     static func apply(_ change: DealChange, in db: Database) throws -> ChangeReceipt {
         let deal = change.deal
         if let (key, _) = change.idempotency,
@@ -378,7 +383,8 @@ public final class SQLiteStore: DealStore {
         }
         let fields = String(decoding: try JSONEncoder.sorted.encode(deal.fields), as: UTF8.self)
         if let expected = change.expectedVersion {
-            try db.execute(
+            try execute(
+                db,
                 sql: """
                     UPDATE deals SET stage = ?, owner = ?, fields = ?, version = ?, updated_at = ?, entered_stage_at = ?,
                     outcome = ? WHERE id = ? AND version = ?
@@ -394,7 +400,8 @@ public final class SQLiteStore: DealStore {
             }
         } else {
             do {
-                try db.execute(
+                try execute(
+                    db,
                     sql: """
                         INSERT INTO deals (id, workflow_id, workflow_version, stage, owner, fields, version, created_at,
                         updated_at, entered_stage_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -409,7 +416,8 @@ public final class SQLiteStore: DealStore {
             }
         }
         for entry in change.history {
-            try db.execute(
+            try execute(
+                db,
                 sql: """
                     INSERT INTO deal_history (seq, deal_id, deal_version, kind, at, actor, role, transition, from_stage,
                     to_stage, changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -427,7 +435,8 @@ public final class SQLiteStore: DealStore {
         for cancellation in change.cancellations {
             switch cancellation {
             case .stage(let stage):
-                try db.execute(
+                try execute(
+                    db,
                     sql: """
                         UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = 'stage exit'
                         WHERE deal_id = ? AND stage = ? AND status = 'open' AND keep = 0
@@ -435,7 +444,8 @@ public final class SQLiteStore: DealStore {
                     arguments: [closedAt, deal.id, stage]
                 )
                 tasksCancelled += db.changesCount
-                try db.execute(
+                try execute(
+                    db,
                     sql: """
                         UPDATE timers SET status = 'cancelled', closed_at = ?
                         WHERE deal_id = ? AND stage = ? AND status = 'pending'
@@ -444,7 +454,8 @@ public final class SQLiteStore: DealStore {
                 )
                 timersCancelled += db.changesCount
             case .timer(let stage, let index):
-                try db.execute(
+                try execute(
+                    db,
                     sql: """
                         UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = 'rescheduled'
                         WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'open'
@@ -452,7 +463,8 @@ public final class SQLiteStore: DealStore {
                     arguments: [closedAt, deal.id, stage, index]
                 )
                 tasksCancelled += db.changesCount
-                try db.execute(
+                try execute(
+                    db,
                     sql: """
                         UPDATE timers SET status = 'cancelled', closed_at = ?
                         WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'pending'
@@ -463,7 +475,8 @@ public final class SQLiteStore: DealStore {
             }
         }
         for task in change.tasks {
-            try db.execute(
+            try execute(
+                db,
                 sql: """
                     INSERT INTO tasks (id, deal_id, workflow_id, title, kind, assignee, due_at, status, stage, keep,
                     escalate_at, escalate_to, timer_index, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -477,7 +490,8 @@ public final class SQLiteStore: DealStore {
             )
         }
         for timer in change.timers {
-            try db.execute(
+            try execute(
+                db,
                 sql: """
                     INSERT INTO timers (id, deal_id, workflow_id, stage, timer_index, due_at, zone, effect, transition,
                     every, status, late, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -490,14 +504,16 @@ public final class SQLiteStore: DealStore {
             )
         }
         for event in change.events {
-            try db.execute(
+            try execute(
+                db,
                 sql: "INSERT INTO outbox (type, deal_id, workflow_id, at, data) VALUES (?, ?, ?, ?, ?)",
                 arguments: [event.type, event.dealID, event.workflowID, Millis(event.at), event.data]
             )
         }
         let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
         if let (key, result) = change.idempotency {
-            try db.execute(
+            try execute(
+                db,
                 sql: "INSERT INTO idempotency_keys (deal_id, key, result, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [deal.id, key, result(receipt), closedAt]
             )

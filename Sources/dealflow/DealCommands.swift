@@ -278,7 +278,7 @@ extension DealFlowCommand.DealCommand {
                 }
                 let rows = views.map { view -> [String] in
                     let fields = view.workflow.dealFields
-                    let amount = fields.amount.map { Format.value(view.value(of: $0)) } ?? "-"
+                    let amount = fields.amount.map { Format.money(view.value(of: $0)) } ?? "-"
                     let currency = fields.currency.map { Format.value(view.value(of: $0)) } ?? ""
                     let close = fields.closeDate.map { Format.value(view.value(of: $0)) } ?? "-"
                     return [

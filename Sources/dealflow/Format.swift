@@ -26,6 +26,15 @@ enum Format {
         }
     }
 
+    /// An amount as a person reads money: two decimals, thousands grouped (`85,000.50`).
+    static func money(_ value: Value) -> String {
+        switch value {
+        case .decimal(let amount): amount.formatted()
+        case .int(let amount): ExactDecimal(amount).formatted()
+        default: "-"
+        }
+    }
+
     /// `amount: - → 12000`.
     static func change(_ field: String, _ change: JSONValue?) -> String {
         func text(_ json: JSONValue?) -> String {

@@ -35,12 +35,13 @@ enum CLI {
     static func run(
         _ arguments: [String],
         input: String? = nil,
-        environment extra: [String: String] = [:]
+        environment extra: [String: String] = [:],
+        in directory: URL = root
     ) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = directory
         process.environment = baseEnvironment.merging(extra) { $1 }
         // Files rather than pipes: a large output cannot fill a pipe and block the child.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -122,30 +122,77 @@ struct ValidateCommandTests {
 
 @Suite("README")
 struct ReadmeTests {
-    /// The README's tour shows real output: each `$ dealflow ...` line of a console block is run and
-    /// its output compared with the lines that follow it.
-    @Test func tourOutputIsTrue() throws {
+    /// The README shows real output: its console blocks are replayed in a directory that mirrors the
+    /// repository (`export` sets the environment, `echo $?` prints the last exit code), and each
+    /// `$ dealflow ...` command's output is compared with the lines that follow it.
+    @Test func everyConsoleBlockIsTrue() throws {
+        let sandbox = try Sandbox()
+        for name in ["workflows", "seeds", "docs"] {
+            try FileManager.default.createSymbolicLink(
+                at: sandbox.directory.appendingPathComponent(name),
+                withDestinationURL: CLI.root.appendingPathComponent(name)
+            )
+        }
         let readme = try String(contentsOf: CLI.root.appendingPathComponent("README.md"), encoding: .utf8)
-        var checked = 0
         var lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
+        var environment: [String: String] = [:]
+        var status: Int32 = 0
+        var inConsole = false
+        var checked = 0
         while let line = lines.popFirst() {
-            guard line.hasPrefix("$ dealflow validate") else { continue }
+            if line.hasPrefix("```") {
+                inConsole = line == "```console" && !inConsole
+                continue
+            }
+            guard inConsole, line.hasPrefix("$ ") else { continue }
             var expected: [String] = []
-            while let next = lines.first, !next.hasPrefix("$ "), next != "```" {
+            while let next = lines.first, !next.hasPrefix("$ "), !next.hasPrefix("```") {
                 expected.append(next)
                 lines.removeFirst()
             }
-            let arguments = line.dropFirst("$ dealflow ".count).split(separator: " ").map(String.init)
-            let expanded = arguments.flatMap { argument -> [String] in
-                guard argument == "workflows/*.yaml" else { return [argument] }
-                return [
-                    "workflows/b2b-sales.yaml", "workflows/customer-lifecycle.yaml", "workflows/service-requests.yaml",
-                ]
+            let words = try Self.words(String(line.dropFirst(2)))
+            switch words.first {
+            case "export":
+                for assignment in words.dropFirst() {
+                    let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+                    environment[parts[0]] = parts[1]
+                }
+            case "echo":
+                #expect(expected == [String(status)], "\(line)")
+            default:
+                #expect(words.first == "dealflow", "the README runs \(line)")
+                let result = try CLI.run(Array(words.dropFirst()), environment: environment, in: sandbox.directory)
+                status = result.status
+                let output = (result.output + result.errors).split(separator: "\n", omittingEmptySubsequences: false)
+                    .map(String.init)
+                #expect(Array(output.reversed().drop { $0.isEmpty }.reversed()) == expected, "\(line)")
+                checked += 1
             }
-            let result = try CLI.run(expanded)
-            #expect(result.output == expected.joined(separator: "\n") + "\n", "\(line)")
-            checked += 1
         }
-        #expect(checked >= 2)
+        #expect(checked >= 10)
+    }
+
+    /// Splits a command line as a shell does for these examples: spaces, and double quotes around words.
+    static func words(_ line: String) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
+        for character in line {
+            switch character {
+            case "\"":
+                quoted.toggle()
+                started = true
+            case " " where !quoted:
+                if started { words.append(current) }
+                current = ""
+                started = false
+            default:
+                current.append(character)
+                started = true
+            }
+        }
+        if started { words.append(current) }
+        return words
     }
 }
