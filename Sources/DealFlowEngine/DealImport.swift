@@ -154,21 +154,24 @@ public enum DealImportFile {
                 continue
             }
             var input: [FieldInput] = []
-            if case .object(let fields)? = json["fields"] {
+            var problem: String?
+            switch json["fields"] {
+            case .object(let fields)?:
                 for (name, value) in fields {
                     switch value {
                     case .null: continue
                     case .bool(let flag): input.append(FieldInput(field: name, .value(.bool(flag))))
                     case .string(let text), .number(let text): input.append(FieldInput(field: name, .text(text)))
                     case .array, .object:
-                        problems.append(
-                            ImportProblem(
-                                row: number,
-                                message: "\(name): a field value must be a string, number or boolean"
-                            )
-                        )
+                        problem = problem ?? "\(name): a field value must be a string, number or boolean"
                     }
                 }
+            case nil, .null?: break
+            default: problem = "\"fields\" must be an object of field names and values"
+            }
+            if let problem {
+                problems.append(ImportProblem(row: number, message: problem))
+                continue
             }
             let path: Result<[(stage: String, at: ImportRow.PathTime)], PathProblem>
             switch json["stage_path"] {
@@ -184,7 +187,11 @@ public enum DealImportFile {
                 }
                 path = failure.map { .failure(PathProblem(message: $0)) } ?? .success(parsed)
             case .string(let text)?: path = stagePath(text)
-            default: path = .success([])
+            case nil, .null?: path = .success([])
+            default:
+                path = .failure(
+                    PathProblem(message: "stage_path must be text (stage@time;...) or a list of {\"stage\", \"at\"}")
+                )
             }
             switch path {
             case .failure(let problem): problems.append(ImportProblem(row: number, message: problem.message))

@@ -52,38 +52,63 @@ public final class Engine: Sendable {
     /// (refused if that number holds other content), otherwise the next number. The same content
     /// again changes nothing.
     public func applyWorkflow(source: String, file: String) async throws -> WorkflowApplication {
-        let loaded = WorkflowLoader.load(source: source, file: file)
-        guard let validated = loaded.validated else { throw EngineError.invalidWorkflow(loaded) }
+        try await applyWorkflows([(source, file)])[0]
+    }
+
+    /// Applies several workflow files: every one is validated and numbered before any is stored, so
+    /// that an invalid file or a taken version stores nothing.
+    public func applyWorkflows(_ files: [(source: String, file: String)]) async throws -> [WorkflowApplication] {
+        var validated: [(workflow: ValidatedWorkflow, source: String, file: String)] = []
+        for (source, file) in files {
+            let loaded = WorkflowLoader.load(source: source, file: file)
+            guard let workflow = loaded.validated else { throw EngineError.invalidWorkflow(loaded) }
+            validated.append((workflow, source, file))
+        }
         for _ in 0..<Engine.attempts {
-            let existing = try await store.workflows().filter { $0.id == validated.id }
-            if let same = existing.first(where: { $0.source == source }) {
-                return WorkflowApplication(workflow: validated.numbered(same.version), isNewVersion: false)
-            }
-            let number: Int
-            if let pinned = validated.definition.version?.value {
-                if existing.contains(where: { $0.version == pinned }) {
-                    throw EngineError.workflowVersionTaken(id: validated.id, version: pinned)
-                }
-                number = pinned
-            } else {
-                number = (existing.map(\.version).max() ?? 0) + 1
-            }
-            do {
-                try await store.saveWorkflow(
-                    StoredWorkflow(
-                        id: validated.id,
-                        version: number,
+            var stored = try await store.workflows()
+            var plans: [(application: WorkflowApplication, record: StoredWorkflow)] = []
+            for (workflow, source, file) in validated {
+                let existing = stored.filter { $0.id == workflow.id }
+                if let same = existing.first(where: { $0.source == source }) {
+                    let record = StoredWorkflow(
+                        id: workflow.id,
+                        version: same.version,
                         source: source,
                         file: file,
-                        appliedAt: clock.now()
+                        appliedAt: same.appliedAt
                     )
+                    plans.append(
+                        (WorkflowApplication(workflow: workflow.numbered(same.version), isNewVersion: false), record)
+                    )
+                    continue
+                }
+                let number: Int
+                if let pinned = workflow.definition.version?.value {
+                    guard !existing.contains(where: { $0.version == pinned }) else {
+                        throw EngineError.workflowVersionTaken(id: workflow.id, version: pinned)
+                    }
+                    number = pinned
+                } else {
+                    number = (existing.map(\.version).max() ?? 0) + 1
+                }
+                let record = StoredWorkflow(
+                    id: workflow.id,
+                    version: number,
+                    source: source,
+                    file: file,
+                    appliedAt: clock.now()
                 )
-                return WorkflowApplication(workflow: validated.numbered(number), isNewVersion: true)
+                stored.append(record)
+                plans.append((WorkflowApplication(workflow: workflow.numbered(number), isNewVersion: true), record))
+            }
+            do {
+                for plan in plans where plan.application.isNewVersion { try await store.saveWorkflow(plan.record) }
+                return plans.map(\.application)
             } catch StoreError.duplicateWorkflowVersion {
                 continue  // Another process applied a version meanwhile: number again.
             }
         }
-        throw EngineError.conflict(dealID: validated.id, expected: 0, actual: 0)
+        throw EngineError.contention(validated.first?.workflow.id ?? "")
     }
 
     /// A workflow version (the highest when `version` is `nil`), validated and cached.
@@ -182,8 +207,12 @@ public final class Engine: Sendable {
         return DealView(deal: change.deal, workflow: workflow)
     }
 
-    /// Changes field values; returns the deal and whether anything changed.
-    public func update(dealID: String, input: [FieldInput], actor: Actor) async throws -> (DealView, changed: Bool) {
+    /// Changes field values; returns the deal and the changes made (none when it already had the values).
+    public func update(
+        dealID: String,
+        input: [FieldInput],
+        actor: Actor
+    ) async throws -> (DealView, changes: [FieldChange]) {
         for _ in 0..<Engine.attempts {
             let current = try await deal(id: dealID)
             let decision = DealMachine.decide(
@@ -194,11 +223,11 @@ public final class Engine: Sendable {
                 now: clock.now()
             )
             switch decision {
-            case .unchanged: return (current, false)
+            case .unchanged: return (current, [])
             case .applied(let change):
                 do {
                     try await store.commit([record(change, workflow: current.workflow)])
-                    return (DealView(deal: change.deal, workflow: current.workflow), true)
+                    return (DealView(deal: change.deal, workflow: current.workflow), change.entry.changes)
                 } catch StoreError.versionConflict {
                     continue
                 }
@@ -220,9 +249,22 @@ public final class Engine: Sendable {
         idempotencyKey: String? = nil,
         actor: Actor
     ) async throws -> FireResult {
+        let request = Engine.describe(transition: transition, input: input, note: note)
+        func replay(_ first: IdempotentResult, key: String) throws -> FireResult {
+            guard first.request == request else {
+                throw EngineError.invalidInput(
+                    Rejection(
+                        .invalidValue,
+                        "idempotency key '\(key)' was already used on deal '\(dealID)' for another request (\(first.request)); "
+                            + "use a new key for a new request"
+                    )
+                )
+            }
+            return try FireResult(replaying: first.result)
+        }
         for _ in 0..<Engine.attempts {
             if let idempotencyKey, let first = try await store.idempotentResult(dealID: dealID, key: idempotencyKey) {
-                return try FireResult(replaying: first)
+                return try replay(first, key: idempotencyKey)
             }
             let current = try await deal(id: dealID)
             if let expectVersion, current.deal.version != expectVersion {
@@ -242,6 +284,7 @@ public final class Engine: Sendable {
                     let workflow = current.workflow
                     record.idempotency = (
                         idempotencyKey,
+                        request,
                         { receipt in
                             FireResult(change: change, workflow: workflow, tasksCancelled: receipt.tasksCancelled).json
                                 .rendered(compact: true)
@@ -260,8 +303,8 @@ public final class Engine: Sendable {
                         throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: actual ?? 0)
                     }
                     continue  // Another process changed the deal: decide again on the fresh state.
-                } catch StoreError.idempotencyKeyUsed(_, _, let first) {
-                    return try FireResult(replaying: first)
+                } catch StoreError.idempotencyKeyUsed(_, let key, let first) {
+                    return try replay(first, key: key)
                 }
             case .blocked(let attempt), .refused(let attempt):
                 try await store.recordAttempt(attempt.record)
@@ -273,9 +316,22 @@ public final class Engine: Sendable {
         throw try await persistentConflict(dealID)
     }
 
+    /// `fire propose --set amount=5000 --note "..."`: what an idempotency key stands for.
+    static func describe(transition: String, input: [FieldInput], note: String?) -> String {
+        var words = ["fire", transition]
+        for item in input.sorted(by: { $0.field < $1.field }) {
+            switch item.given {
+            case .clear: words.append("--set \(item.field)=")
+            case .text(let text): words.append("--set \(item.field)=\(text)")
+            case .value(let value): words.append("--set \(item.field)=\(FieldValues.storedText(value) ?? "")")
+            }
+        }
+        if let note { words.append("--note \(Value.quoted(note))") }
+        return words.joined(separator: " ")
+    }
+
     private func persistentConflict(_ dealID: String) async throws -> EngineError {
-        let version = try await store.deal(id: dealID)?.version ?? 0
-        return EngineError.conflict(dealID: dealID, expected: version, actual: version)
+        .contention(dealID)
     }
 
     private func error(for decision: Decision, dealID: String) -> EngineError {

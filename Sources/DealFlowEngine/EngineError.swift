@@ -17,8 +17,10 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case invalidInput(Rejection)
     /// Guards, requirements or the stage stop the transition; the attempt was recorded. (exit 3)
     case blocked(dealID: String, transition: String, blockers: [Blocker])
-    /// The deal changed since the version the caller expected, or kept changing. (exit 4)
+    /// The deal changed since the version the caller expected. (exit 4)
     case conflict(dealID: String, expected: Int, actual: Int)
+    /// Other processes kept changing the deal (or workflow) while this command decided. (exit 4)
+    case contention(String)
     /// The actor's role may not fire the transition; the refusal was recorded. (exit 5)
     case roleNotAllowed(dealID: String, transition: String, blocker: Blocker)
     /// An import file has rows that cannot be imported; nothing was imported. (exit 1)
@@ -34,7 +36,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .duplicateDeal: "duplicate-deal"
         case .invalidInput(let rejection): rejection.reason.rawValue
         case .blocked: "blocked"
-        case .conflict: "conflict"
+        case .conflict, .contention: "conflict"
         case .roleNotAllowed: "role-not-allowed"
         case .importFailed: "import-failed"
         }
@@ -54,6 +56,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
             "'\(transition)' is blocked on deal '\(deal)': " + blockers.map(\.message).joined(separator: "; ")
         case .conflict(let deal, let expected, let actual):
             "deal '\(deal)' is at version \(actual), not \(expected): it changed since you read it"
+        case .contention(let id):
+            "'\(id)' kept changing while this command decided, \(Engine.attempts) times; try again"
         case .roleNotAllowed(let deal, let transition, let blocker):
             "'\(transition)' on deal '\(deal)' is not allowed: \(blocker.message)"
         case .importFailed(let problems):

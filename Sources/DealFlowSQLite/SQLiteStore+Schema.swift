@@ -68,6 +68,8 @@ extension SQLiteStore {
                     );
                     CREATE INDEX deal_audit_by_deal ON deal_audit (deal_id, seq);
 
+                    CREATE TRIGGER deals_refuse_delete BEFORE DELETE ON deals
+                    BEGIN SELECT RAISE(ABORT, 'deals are never deleted: their history must stay whole'); END;
                     CREATE TRIGGER deal_history_refuses_update BEFORE UPDATE ON deal_history
                     BEGIN SELECT RAISE(ABORT, 'deal_history is append-only'); END;
                     CREATE TRIGGER deal_history_refuses_delete BEFORE DELETE ON deal_history
@@ -80,6 +82,7 @@ extension SQLiteStore {
                     CREATE TABLE idempotency_keys (
                         deal_id TEXT NOT NULL REFERENCES deals (id),
                         key TEXT NOT NULL,
+                        request TEXT NOT NULL,
                         result TEXT NOT NULL,
                         created_at INTEGER NOT NULL,
                         PRIMARY KEY (deal_id, key)

@@ -37,11 +37,27 @@ public final class SQLiteStore: DealStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         }
-        do {
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteStore.migrator.migrate(writer)
-        } catch let error as DatabaseError {
-            throw StoreError.unavailable("cannot open the database '\(path)': \(error.message ?? error.description)")
+        // Several processes may create the file at once: the loser of the race to switch it to WAL or
+        // to migrate it opens it again, and then finds it ready.
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try SQLiteStore.migrator.migrate(pool)
+                writer = pool
+                return
+            } catch let error as DatabaseError {
+                attempt += 1
+                let raced =
+                    [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode)
+                    || error.message?.contains("already exists") == true
+                guard raced, attempt < 8 else {
+                    throw StoreError.unavailable(
+                        "cannot open the database '\(path)': \(error.message ?? error.description)"
+                    )
+                }
+                usleep(UInt32(20_000 * attempt))
+            }
         }
     }
 
@@ -321,14 +337,16 @@ public final class SQLiteStore: DealStore {
         )
     }
 
-    public func idempotentResult(dealID: String, key: String) async throws -> String? {
-        try await read { db in
-            try String.fetchOne(
-                db,
-                sql: "SELECT result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
-                arguments: [dealID, key]
-            )
-        }
+    public func idempotentResult(dealID: String, key: String) async throws -> IdempotentResult? {
+        try await read { db in try SQLiteStore.idempotentResult(dealID: dealID, key: key, in: db) }
+    }
+
+    static func idempotentResult(dealID: String, key: String, in db: Database) throws -> IdempotentResult? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT request, result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
+            arguments: [dealID, key]
+        ).map { IdempotentResult(request: $0["request"], result: $0["result"]) }
     }
 
     // MARK: - Writing
@@ -372,14 +390,8 @@ public final class SQLiteStore: DealStore {
 
     static func apply(_ change: DealChange, in db: Database) throws -> ChangeReceipt {
         let deal = change.deal
-        if let (key, _) = change.idempotency,
-            let first = try String.fetchOne(
-                db,
-                sql: "SELECT result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
-                arguments: [deal.id, key]
-            )
-        {
-            throw StoreError.idempotencyKeyUsed(dealID: deal.id, key: key, result: first)
+        if let (key, _, _) = change.idempotency, let first = try idempotentResult(dealID: deal.id, key: key, in: db) {
+            throw StoreError.idempotencyKeyUsed(dealID: deal.id, key: key, first: first)
         }
         let fields = String(decoding: try JSONEncoder.sorted.encode(deal.fields), as: UTF8.self)
         if let expected = change.expectedVersion {
@@ -438,10 +450,10 @@ public final class SQLiteStore: DealStore {
                 try execute(
                     db,
                     sql: """
-                        UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = 'stage exit'
+                        UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = ?
                         WHERE deal_id = ? AND stage = ? AND status = 'open' AND keep = 0
                         """,
-                    arguments: [closedAt, deal.id, stage]
+                    arguments: [closedAt, "left \(stage) at version \(deal.version)", deal.id, stage]
                 )
                 tasksCancelled += db.changesCount
                 try execute(
@@ -457,10 +469,10 @@ public final class SQLiteStore: DealStore {
                 try execute(
                     db,
                     sql: """
-                        UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = 'rescheduled'
+                        UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = ?
                         WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'open'
                         """,
-                    arguments: [closedAt, deal.id, stage, index]
+                    arguments: [closedAt, "rescheduled at version \(deal.version)", deal.id, stage, index]
                 )
                 tasksCancelled += db.changesCount
                 try execute(
@@ -511,11 +523,11 @@ public final class SQLiteStore: DealStore {
             )
         }
         let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
-        if let (key, result) = change.idempotency {
+        if let (key, request, result) = change.idempotency {
             try execute(
                 db,
-                sql: "INSERT INTO idempotency_keys (deal_id, key, result, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [deal.id, key, result(receipt), closedAt]
+                sql: "INSERT INTO idempotency_keys (deal_id, key, request, result, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [deal.id, key, request, result(receipt), closedAt]
             )
         }
         return receipt

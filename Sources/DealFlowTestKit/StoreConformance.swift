@@ -235,7 +235,7 @@ public enum StoreConformance {
                     deal: second,
                     expectedVersion: 1,
                     history: [entry(second)],
-                    idempotency: ("k", { _ in "first" })
+                    idempotency: ("k", "fire a", { receipt in "first, \(receipt.tasksCancelled) cancelled" })
                 )
             ])
             var third = second
@@ -246,13 +246,19 @@ public enum StoreConformance {
                         deal: third,
                         expectedVersion: 2,
                         history: [entry(third)],
-                        idempotency: ("k", { _ in "second" })
+                        idempotency: ("k", "fire b", { _ in "second" })
                     )
                 ])
                 throw Failure(description: "an idempotency key was used twice")
-            } catch StoreError.idempotencyKeyUsed(dealID: "d1", key: "k", result: "first") {}
+            } catch StoreError.idempotencyKeyUsed(dealID: "d1", key: "k", let first) {
+                try require(
+                    first == IdempotentResult(request: "fire a", result: "first, 0 cancelled"),
+                    "the key returned \(first)"
+                )
+            }
             try require(
-                try await store.idempotentResult(dealID: "d1", key: "k") == "first",
+                try await store.idempotentResult(dealID: "d1", key: "k")
+                    == IdempotentResult(request: "fire a", result: "first, 0 cancelled"),
                 "the stored result changed"
             )
             try require(try await store.deal(id: "d1")?.version == 2, "the repeated change was written")

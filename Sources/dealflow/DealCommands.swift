@@ -53,6 +53,10 @@ extension DealFlowCommand.DealCommand {
 
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws {
+            _ = try fieldInputs(assignments)
+        }
+
         func run() async throws {
             let settings = try global.resolved()
             let input = try fieldInputs(assignments)
@@ -95,24 +99,26 @@ extension DealFlowCommand.DealCommand {
 
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws {
+            _ = try fieldInputs(assignments)
+        }
+
         func run() async throws {
             let settings = try global.resolved()
             let input = try fieldInputs(assignments)
             try await Output.run(settings) {
                 let engine = try settings.engine()
-                let (view, changed) = try await engine.update(dealID: id, input: input, actor: settings.actor)
+                let (view, changes) = try await engine.update(dealID: id, input: input, actor: settings.actor)
                 if settings.json {
                     Output.print(view.json.rendered())
-                } else if !changed {
+                } else if changes.isEmpty {
                     Output.print("\(view.deal.id): unchanged (version \(view.deal.version) already has these values)\n")
                 } else {
-                    let entry = try await engine.history(dealID: id).last
-                    let changes = (try? JSONValue.parse(entry?.changes ?? "{}")) ?? .object([])
-                    var text = "\(view.deal.id): version \(view.deal.version)\n"
-                    if case .object(let members) = changes {
-                        text += members.map { "  \(Format.change($0.0, $0.1))\n" }.joined()
-                    }
-                    Output.print(text)
+                    Output.print(
+                        "\(view.deal.id): version \(view.deal.version)\n"
+                            + changes.map { "  \($0.field): \(Format.value($0.old)) → \(Format.value($0.new))\n" }
+                            .joined()
+                    )
                 }
             }
         }
@@ -153,6 +159,10 @@ extension DealFlowCommand.DealCommand {
         var idempotencyKey: String?
 
         @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            _ = try fieldInputs(assignments)
+        }
 
         func run() async throws {
             let settings = try global.resolved()
@@ -264,7 +274,27 @@ extension DealFlowCommand.DealCommand {
             let settings = try global.resolved()
             try await Output.run(settings) {
                 let engine = try settings.engine()
-                if let workflow { _ = try await engine.workflow(id: workflow) }
+                if let stage {
+                    // A misspelt stage would list nothing and look like an empty stage: say so instead.
+                    var ids = [String]()
+                    if let workflow {
+                        ids = [workflow]
+                    } else {
+                        ids = Array(Swift.Set(try await engine.workflowVersions().map(\.id))).sorted()
+                    }
+                    var stages: [String] = []
+                    for id in ids { stages += try await engine.workflow(id: id).definition.stages.map(\.name) }
+                    if !stages.contains(stage) {
+                        let hint =
+                            SpellingSuggestion.closest(to: stage, among: stages).map { " (did you mean '\($0)'?)" }
+                            ?? ""
+                        throw EngineError.invalidInput(
+                            Rejection(.invalidValue, "no workflow here has a stage '\(stage)'\(hint)")
+                        )
+                    }
+                } else if let workflow {
+                    _ = try await engine.workflow(id: workflow)
+                }
                 let views = try await engine.deals(
                     DealQuery(workflowID: workflow, stage: stage, owner: owner, limit: limit)
                 )

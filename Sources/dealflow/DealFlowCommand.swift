@@ -1,4 +1,6 @@
 import ArgumentParser
+import DealFlowCore
+import Foundation
 
 /// The `dealflow` command line: thin wrappers that parse arguments, call the library and print.
 @main
@@ -20,4 +22,24 @@ struct DealFlowCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, Import.self, Demo.self]
     )
+
+    /// Runs the command; with `--json`, a usage error too is printed as `{"error", "message"}` (exit 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let wantsJSON =
+                CommandLine.arguments.contains("--json") || ProcessInfo.processInfo.environment["DEALFLOW_JSON"] == "1"
+            if wantsJSON, exitCode(for: error).rawValue == 64 {
+                Output.print(Output.jsonError("usage", fullMessage(for: error)).rendered())
+                exit(withError: ExitCode(64))
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -49,11 +49,13 @@ extension DealFlowCommand {
             if FileManager.default.fileExists(atPath: path) {
                 let existing = try SQLiteStore(path: path)
                 let isDemo = try await existing.metadata("demo.seed") != nil
-                if !isDemo, try await existing.dealCount() > 0 {
+                let holdsDeals = try await existing.dealCount() > 0
+                let holdsWorkflows = try await !existing.workflows().isEmpty
+                if !isDemo, holdsDeals || holdsWorkflows {
                     throw EngineError.invalidInput(
                         Rejection(
                             .invalidValue,
-                            "'\(path)' already holds deals that are not a demo's; give the demo its own file with --db"
+                            "'\(path)' already holds deals or workflows that are not a demo's; give the demo its own file with --db"
                         )
                     )
                 }

@@ -35,8 +35,15 @@ struct GlobalOptions: ParsableArguments {
         var json: Bool
     }
 
+    /// Checks the options while parsing, so that a bad `--now` is a usage error of the command given.
+    func validate() throws {
+        _ = try resolved()
+    }
+
     func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
-        let nowText = now ?? environment["DEALFLOW_NOW"].flatMap { $0.isEmpty ? nil : $0 }
+        // An empty variable counts as unset.
+        let environment = environment.filter { !$0.value.isEmpty }
+        let nowText = now ?? environment["DEALFLOW_NOW"]
         var clock: any EngineClock = SystemClock()
         if let nowText {
             guard let instant = DateTimeFormat.parse(nowText) else {
@@ -48,7 +55,7 @@ struct GlobalOptions: ParsableArguments {
         }
         let actorID = actor ?? environment["DEALFLOW_ACTOR"] ?? environment["USER"] ?? "cli"
         guard !actorID.isEmpty else { throw ValidationError("--actor must not be empty") }
-        let roleName = role ?? environment["DEALFLOW_ROLE"].flatMap { $0.isEmpty ? nil : $0 }
+        let roleName = role ?? environment["DEALFLOW_ROLE"]
         return Settings(
             databasePath: db ?? environment["DEALFLOW_DB"] ?? "dealflow.sqlite",
             clock: clock,

@@ -42,11 +42,14 @@ enum Output {
                 extra = [("blockers", .array(blockers.map(\.json)))]
                 text =
                     "deal '\(deal)': '\(transition)' is blocked\n" + blockers.map { "  - \(describe($0))\n" }.joined()
-            case .roleNotAllowed:
+            case .roleNotAllowed(_, _, let blocker):
                 status = Status.roleNotAllowed
+                extra = [("blockers", .array([blocker.json]))]
             case .conflict(_, let expected, let actual):
                 status = Status.conflict
                 extra = [("expected_version", .int(expected)), ("actual_version", .int(actual))]
+            case .contention:
+                status = Status.conflict
             case .importFailed(let problems):
                 status = Status.badInput
                 extra = [

@@ -48,20 +48,23 @@ extension DealFlowCommand.WorkflowCommand {
                 let engine = try settings.engine()
                 var results: [JSONValue] = []
                 var text = ""
-                for (file, source) in sources {
-                    let applied = try await engine.applyWorkflow(source: source, file: file)
-                    let definition = applied.workflow.definition
+                for (application, (file, _)) in zip(
+                    try await engine.applyWorkflows(sources.map { ($0.1, $0.0) }),
+                    sources
+                ) {
+                    let definition = application.workflow.definition
                     results.append(
                         .object([
-                            ("workflow", .string(applied.workflow.id)), ("version", .int(applied.workflow.version)),
-                            ("file", .string(file)), ("changed", .bool(applied.isNewVersion)),
+                            ("workflow", .string(application.workflow.id)),
+                            ("version", .int(application.workflow.version)),
+                            ("file", .string(file)), ("changed", .bool(application.isNewVersion)),
                         ])
                     )
                     text +=
-                        applied.isNewVersion
-                        ? "\(applied.workflow.id): version \(applied.workflow.version) applied from \(file) "
+                        application.isNewVersion
+                        ? "\(application.workflow.id): version \(application.workflow.version) applied from \(file) "
                             + "(\(Format.plural(definition.stages.count, "stage")), \(Format.plural(definition.transitions.count, "transition")))\n"
-                        : "\(applied.workflow.id): unchanged (version \(applied.workflow.version) has this content)\n"
+                        : "\(application.workflow.id): unchanged (version \(application.workflow.version) has this content)\n"
                 }
                 Output.print(settings.json ? JSONValue.array(results).rendered() : text)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// Scripts depend on these outputs and exit codes: they are compared whole.
@@ -367,22 +368,86 @@ struct DealCommandTests {
             "k",
             "--json"
         )
-        let second = try sandbox.run(
+        let repeated = try sandbox.run(
             "deal",
             "fire",
             "d",
             "lose",
             "--set",
-            "lost_reason=timing",
+            "lost_reason=price",
             "--idempotency-key",
             "k",
             "--json",
             now: "2026-11-25T14:00:00Z"
         )
-        #expect(first.status == 0 && second.status == 0)
-        #expect(first.output == second.output)
+        #expect(first.status == 0 && repeated.status == 0)
+        #expect(first.output == repeated.output)
         #expect(
             try sandbox.run("deal", "history", "d", "--json").output.components(separatedBy: "\"seq\"").count - 1 == 2
+        )
+        // The same key for another request is refused, not answered with the first result.
+        let other = try sandbox.run("deal", "fire", "d", "reopen", "--idempotency-key", "k")
+        #expect(other.status == 1)
+        #expect(
+            other.errors
+                == "error: idempotency key 'k' was already used on deal 'd' for another request (fire lose --set lost_reason=price); use a new key for a new request\n"
+        )
+    }
+
+    @Test func reviewedMistakesGetClearAnswers() throws {
+        let sandbox = try sandboxWithB2B()
+        // An empty id or owner is refused.
+        let empty = try sandbox.run("deal", "create", "--workflow", "b2b-sales", "--id", "", "--set", "company=Acme")
+        #expect(empty.status == 1)
+        #expect(empty.errors == "error: '' cannot be a deal id: use 1 to 128 characters without spaces\n")
+        #expect(
+            try sandbox.run("deal", "create", "--workflow", "b2b-sales", "--owner", " ", "--set", "company=A").status
+                == 1
+        )
+        // A usage error with --json is JSON too.
+        let usage = try sandbox.run("deal", "set", "d", "amount", "--json")
+        #expect(usage.status == 64)
+        #expect(
+            usage.output.hasPrefix("{\n  \"error\": \"usage\",\n  \"message\": \"Error: 'amount' is not FIELD=VALUE;")
+        )
+        // A role refusal carries its blocker.
+        _ = try sandbox.run("deal", "create", "--workflow", "b2b-sales", "--id", "d", "--set", "company=Acme")
+        let refused = try sandbox.run("deal", "fire", "d", "go_stale", "--json")
+        #expect(refused.status == 5 && refused.output.contains("\"kind\": \"role\""))
+        // A stage that no workflow has is an error, not an empty list.
+        let typo = try sandbox.run("deal", "list", "--stage", "negociation")
+        #expect(typo.status == 1)
+        #expect(typo.errors == "error: no workflow here has a stage 'negociation' (did you mean 'negotiation'?)\n")
+        // An empty DEALFLOW_DB counts as unset.
+        #expect(try CLI.run(["workflow", "list"], environment: ["DEALFLOW_DB": ""], in: sandbox.directory).status == 0)
+    }
+
+    @Test func applyingSeveralFilesStoresAllOrNothing() throws {
+        let sandbox = try sandboxWithB2B()
+        let source = try String(
+            contentsOf: CLI.root.appendingPathComponent("workflows/b2b-sales.yaml"),
+            encoding: .utf8
+        )
+        let taken = try sandbox.write("b2b-changed.yaml", source + "\n# changed\n")
+        let result = try sandbox.run("workflow", "apply", "workflows/service-requests.yaml", taken)
+        #expect(result.status == 1)
+        #expect(
+            result.errors
+                == "error: version 1 of workflow 'b2b-sales' is already applied with other content; raise 'version' in the file or remove it\n"
+        )
+        #expect(!(try sandbox.run("workflow", "list").output.contains("service-requests")))
+    }
+
+    @Test func notifyEventsNameTheStageEntered() throws {
+        let sandbox = try sandboxWithB2B()
+        _ = try sandbox.run("deal", "create", "--workflow", "b2b-sales", "--id", "d", "--set", "company=Acme")
+        _ = try sandbox.run("deal", "fire", "d", "lose", "--set", "lost_reason=price")
+        let data = try DatabaseQueue(path: sandbox.database).read { db in
+            try String.fetchOne(db, sql: "SELECT data FROM outbox WHERE type = 'deal.lost'")
+        }
+        #expect(
+            data
+                == #"{"deal":"d","workflow":"b2b-sales","stage":"lost","actor":"ana","transition":"lose","from":"prospecting","to":"lost"}"#
         )
     }
 

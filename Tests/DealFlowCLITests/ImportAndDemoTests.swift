@@ -132,7 +132,12 @@ struct ImportAndDemoTests {
         #expect(refused.status == 1)
         #expect(
             refused.errors
-                == "error: '\(real.database)' already holds deals that are not a demo's; give the demo its own file with --db\n"
+                == "error: '\(real.database)' already holds deals or workflows that are not a demo's; give the demo its own file with --db\n"
         )
+        // Nor one that holds only workflows.
+        let workflowsOnly = try Sandbox()
+        _ = try workflowsOnly.run("workflow", "apply", "workflows/b2b-sales.yaml")
+        #expect(try workflowsOnly.run("demo").status == 1)
+        #expect(try workflowsOnly.run("workflow", "list", "--json").output.contains("\"b2b-sales\""))
     }
 }

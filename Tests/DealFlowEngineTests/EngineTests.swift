@@ -291,7 +291,7 @@ struct EngineDealTests {
         )
         _ = try await harness.engine.update(dealID: "d", input: set(["decision_maker": "true"]), actor: ana)
         let unchanged = try await harness.engine.update(dealID: "d", input: set(["decision_maker": "true"]), actor: ana)
-        #expect(!unchanged.changed)
+        #expect(unchanged.changes.isEmpty)
         _ = try await harness.engine.fire(dealID: "d", transition: "qualify", actor: ana)
         await #expect(throws: EngineError.self) {
             try await harness.engine.fire(dealID: "d", transition: "propose", actor: ana)
@@ -358,7 +358,7 @@ struct EngineDealTests {
         let cancelled = try await harness.rows(
             "SELECT closed_by FROM tasks WHERE title = 'Due day' AND status = 'cancelled'"
         )
-        #expect(cancelled.map { $0["closed_by"] as String } == ["rescheduled"])
+        #expect(cancelled.map { $0["closed_by"] as String } == ["rescheduled at version 3"])
     }
 
     @Test func anExpectedVersionAndAnIdempotencyKeyProtectRepeats() async throws {

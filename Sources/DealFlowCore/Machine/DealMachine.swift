@@ -58,6 +58,16 @@ public enum DealMachine {
         now: Date
     ) -> Decision {
         let definition = workflow.definition
+        if id.isEmpty || id.count > 128
+            || id.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+        {
+            return .rejected(
+                Rejection(.invalidValue, "'\(id)' cannot be a deal id: use 1 to 128 characters without spaces")
+            )
+        }
+        guard !owner.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .rejected(Rejection(.invalidValue, "a deal's owner cannot be empty"))
+        }
         var fields = definition.fields.map { $0.defaultValue?.value ?? .null }
         switch apply(input, to: fields, workflow: workflow) {
         case .failure(let rejection): return .rejected(rejection)
@@ -485,7 +495,13 @@ public enum DealMachine {
         next.version = deal.version + 1
         next.updatedAt = now
         next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
+        if let rejection = missingAfterActions(next, entering: target, workflow: workflow) {
+            return .rejected(rejection)
+        }
         schedule(target, for: next, effects: &effects, workflow: workflow, now: now)
+        effects.events = effects.events.map {
+            $0.adding([("transition", .string(name)), ("from", .string(deal.stage)), ("to", .string(target.name))])
+        }
         let changes = diff(deal.fields, next.fields, workflow)
         let entry = HistoryEntry(
             kind: .transitioned,
@@ -525,6 +541,29 @@ public enum DealMachine {
     {
         if let outcome = stage.outcome { return outcome.value }
         return workflow.funnelStages.contains(stage.name) ? nil : current
+    }
+
+    /// A required field, or one the entered stage requires, that the actions left unset.
+    private static func missingAfterActions(
+        _ deal: Deal,
+        entering stage: Stage,
+        workflow: ValidatedWorkflow
+    ) -> Rejection? {
+        if let field = workflow.definition.fields.enumerated().first(where: {
+            $0.element.isRequired && deal.fields[$0.offset].isNull
+        }) {
+            return Rejection(
+                .actionFailed,
+                "the actions would leave the required field '\(field.element.name)' unset on deal '\(deal.id)'"
+            )
+        }
+        if let field = stage.requires.first(where: { deal.fields[index($0.value, workflow)].isNull }) {
+            return Rejection(
+                .actionFailed,
+                "the actions would leave '\(field.value)' unset, which stage '\(stage.name)' requires, on deal '\(deal.id)'"
+            )
+        }
+        return nil
     }
 
     private static func stageBlocker(_ transition: Transition, _ deal: Deal) -> Blocker? {
@@ -723,7 +762,7 @@ public enum DealMachine {
                         type: notify.event.value,
                         data: .object([
                             ("deal", .string(deal.id)), ("workflow", .string(workflow.id)),
-                            ("stage", .string(deal.stage)),
+                            ("stage", .string(taskStage)),
                             ("actor", .string(actor.id)),
                         ])
                     )

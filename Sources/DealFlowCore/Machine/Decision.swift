@@ -254,6 +254,12 @@ public struct NewEvent: Hashable, Sendable {
         self.data = data
     }
 
+    /// The same event with more members in its data.
+    public func adding(_ members: [(String, JSONValue)]) -> NewEvent {
+        guard case .object(let existing) = data else { return self }
+        return NewEvent(type: type, data: .object(existing + members))
+    }
+
     public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool { lhs.type == rhs.type && lhs.data == rhs.data }
     public func hash(into hasher: inout Hasher) { hasher.combine(type) }
 }

@@ -13,7 +13,8 @@ public enum FieldValues {
         case .string, .text:
             value = .string(text)
         case .int:
-            guard let number = Int(text), text.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "-" })
+            guard let number = Int(text),
+                text.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "-" || $0 == "+" })
             else {
                 return .failure(Rejection(.invalidValue, "\(field.name): '\(text)' is not a whole number"))
             }

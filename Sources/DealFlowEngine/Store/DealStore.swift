@@ -27,8 +27,8 @@ public protocol DealStore: Sendable {
     func openTasks(dealID: String) async throws -> [TaskRecord]
     /// A deal's pending timers, by due time.
     func pendingTimers(dealID: String) async throws -> [TimerRecord]
-    /// The result stored with an idempotency key used on a deal.
-    func idempotentResult(dealID: String, key: String) async throws -> String?
+    /// The request and result stored with an idempotency key used on a deal.
+    func idempotentResult(dealID: String, key: String) async throws -> IdempotentResult?
 
     /// Writes changes in one transaction, each a compare-and-set on its deal's version.
     ///
@@ -66,8 +66,8 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicateDeal(String)
     /// This version number of the workflow is taken.
     case duplicateWorkflowVersion(String, Int)
-    /// The idempotency key was used on this deal meanwhile; `result` is what it returned.
-    case idempotencyKeyUsed(dealID: String, key: String, result: String)
+    /// The idempotency key was used on this deal meanwhile, for `first`.
+    case idempotencyKeyUsed(dealID: String, key: String, first: IdempotentResult)
     /// The database could not be opened or read.
     case unavailable(String)
 

@@ -265,9 +265,9 @@ public struct DealChange: Sendable {
     public var tasks: [TaskRecord]
     public var timers: [TimerRecord]
     public var events: [EventRecord]
-    /// An idempotency key, and the result to store with it, made from what the change cancelled, so that
-    /// a repeat returns exactly the first result.
-    public var idempotency: (key: String, result: @Sendable (ChangeReceipt) -> String)?
+    /// An idempotency key, the request it was used for, and the result to store with it, made from what
+    /// the change cancelled, so that a repeat returns exactly the first result.
+    public var idempotency: (key: String, request: String, result: @Sendable (ChangeReceipt) -> String)?
 
     /// Creates a change.
     public init(
@@ -278,7 +278,7 @@ public struct DealChange: Sendable {
         tasks: [TaskRecord] = [],
         timers: [TimerRecord] = [],
         events: [EventRecord] = [],
-        idempotency: (key: String, result: @Sendable (ChangeReceipt) -> String)? = nil
+        idempotency: (key: String, request: String, result: @Sendable (ChangeReceipt) -> String)? = nil
     ) {
         self.deal = deal
         self.expectedVersion = expectedVersion
@@ -302,5 +302,20 @@ public struct ChangeReceipt: Hashable, Sendable {
     public init(tasksCancelled: Int, timersCancelled: Int) {
         self.tasksCancelled = tasksCancelled
         self.timersCancelled = timersCancelled
+    }
+}
+
+/// What an idempotency key was used for, and what it returned.
+public struct IdempotentResult: Hashable, Sendable {
+    /// The request, as the engine describes it (`fire propose` and its input), so that a key reused for
+    /// another request is refused rather than answered with the wrong result.
+    public var request: String
+    /// The stored result.
+    public var result: String
+
+    /// Creates a record.
+    public init(request: String, result: String) {
+        self.request = request
+        self.result = result
     }
 }
