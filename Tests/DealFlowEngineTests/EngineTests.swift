@@ -384,7 +384,7 @@ struct EngineDealTests {
         let harness = try Harness()
         try await harness.applyText(orderWorkflow)
         _ = try await harness.engine.create(workflowID: "order", id: "d", input: [], actor: ana)
-        await #expect(throws: Error.self) {
+        await #expect(throws: (any Error).self) {
             try await harness.engine.fire(dealID: "d", transition: "finish", actor: ana)
         }
         for sql in [

@@ -222,46 +222,21 @@ public enum DealMachine {
                     )
                 )
             }
-            var next = deal
-            var effects = Effects()
-            if let failure = run(
-                source.onExit,
-                on: &next,
-                taskStage: target.name,
-                effects: &effects,
+            let moved = move(
+                deal,
+                along: transition,
+                from: source,
+                to: target,
+                at: step.at,
                 workflow: workflow,
                 actor: actor,
-                now: step.at
+                now: now,
+                checkingRequirements: false
             )
-                ?? run(
-                    transition.actions,
-                    on: &next,
-                    taskStage: target.name,
-                    effects: &effects,
-                    workflow: workflow,
-                    actor: actor,
-                    now: step.at
-                )
-            {
-                return .failure(failure)
+            guard case .success(let (next, effects)) = moved else {
+                if case .failure(let rejection) = moved { return .failure(rejection) }
+                preconditionFailure("a move succeeds or fails")
             }
-            next.stage = target.name
-            next.enteredStageAt = step.at
-            if let failure = run(
-                target.onEnter,
-                on: &next,
-                taskStage: target.name,
-                effects: &effects,
-                workflow: workflow,
-                actor: actor,
-                now: step.at
-            ) {
-                return .failure(failure)
-            }
-            next.version = deal.version + 1
-            next.updatedAt = step.at
-            next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
-            schedule(target, for: next, effects: &effects, workflow: workflow, now: now)
             entries.append(
                 HistoryEntry(
                     kind: .transitioned,
@@ -454,53 +429,21 @@ public enum DealMachine {
         else {
             preconditionFailure("a validated workflow's transitions lead between its stages")
         }
-        var next = tentative
-        var effects = Effects()
-        // The old stage's exit, the transition's actions, then the new stage's entry, each seeing the
-        // writes before it. Tasks they create belong to the stage being entered.
-        if let failure = run(
-            source.onExit,
-            on: &next,
-            taskStage: target.name,
-            effects: &effects,
+        let next: Deal
+        let effects: Effects
+        switch move(
+            tentative,
+            along: transition,
+            from: source,
+            to: target,
+            at: now,
             workflow: workflow,
             actor: actor,
-            now: now
-        )
-            ?? run(
-                transition.actions,
-                on: &next,
-                taskStage: target.name,
-                effects: &effects,
-                workflow: workflow,
-                actor: actor,
-                now: now
-            )
-        {
-            return .rejected(failure)
-        }
-        next.stage = target.name
-        next.enteredStageAt = now
-        if let failure = run(
-            target.onEnter,
-            on: &next,
-            taskStage: target.name,
-            effects: &effects,
-            workflow: workflow,
-            actor: actor,
-            now: now
+            now: now,
+            checkingRequirements: true
         ) {
-            return .rejected(failure)
-        }
-        next.version = deal.version + 1
-        next.updatedAt = now
-        next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
-        if let rejection = missingAfterActions(next, entering: target, workflow: workflow) {
-            return .rejected(rejection)
-        }
-        schedule(target, for: next, effects: &effects, workflow: workflow, now: now)
-        effects.events = effects.events.map {
-            $0.adding([("transition", .string(name)), ("from", .string(deal.stage)), ("to", .string(target.name))])
+        case .failure(let rejection): return .rejected(rejection)
+        case .success(let moved): (next, effects) = moved
         }
         let changes = diff(deal.fields, next.fields, workflow)
         let entry = HistoryEntry(
@@ -533,6 +476,74 @@ public enum DealMachine {
                 events: [transitioned] + effects.events
             )
         )
+    }
+
+    /// Moves `deal` along `transition` at `time`: the old stage's exit, the transition's actions, then
+    /// the new stage's entry, each seeing the writes before it. Tasks they create belong to the stage
+    /// being entered; the new stage's tasks and timers are scheduled as of `now`.
+    ///
+    /// A fire checks the target stage's `requires` after the actions ran; an import's replay checks
+    /// only the final stage, since the history it records may predate fields the row now gives.
+    private static func move(
+        _ deal: Deal,
+        along transition: Transition,
+        from source: Stage,
+        to target: Stage,
+        at time: Date,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        now: Date,
+        checkingRequirements: Bool
+    ) -> Result<(deal: Deal, effects: Effects), Rejection> {
+        var next = deal
+        var effects = Effects()
+        if let failure = run(
+            source.onExit,
+            on: &next,
+            taskStage: target.name,
+            effects: &effects,
+            workflow: workflow,
+            actor: actor,
+            now: time
+        )
+            ?? run(
+                transition.actions,
+                on: &next,
+                taskStage: target.name,
+                effects: &effects,
+                workflow: workflow,
+                actor: actor,
+                now: time
+            )
+        {
+            return .failure(failure)
+        }
+        next.stage = target.name
+        next.enteredStageAt = time
+        if let failure = run(
+            target.onEnter,
+            on: &next,
+            taskStage: target.name,
+            effects: &effects,
+            workflow: workflow,
+            actor: actor,
+            now: time
+        ) {
+            return .failure(failure)
+        }
+        next.version = deal.version + 1
+        next.updatedAt = time
+        next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
+        if checkingRequirements, let rejection = missingAfterActions(next, entering: target, workflow: workflow) {
+            return .failure(rejection)
+        }
+        schedule(target, for: next, effects: &effects, workflow: workflow, now: now)
+        effects.events = effects.events.map {
+            $0.adding([
+                ("transition", .string(transition.name)), ("from", .string(deal.stage)), ("to", .string(target.name)),
+            ])
+        }
+        return .success((next, effects))
     }
 
     /// Entering an outcome stage records the result; entering a funnel stage (one before the win)
