@@ -497,17 +497,9 @@ public enum DealMachine {
     ) -> Result<(deal: Deal, effects: Effects), Rejection> {
         var next = deal
         var effects = Effects()
-        if let failure = run(
-            source.onExit,
-            on: &next,
-            taskStage: target.name,
-            effects: &effects,
-            workflow: workflow,
-            actor: actor,
-            now: time
-        )
-            ?? run(
-                transition.actions,
+        func perform(_ actions: [Action]) -> Rejection? {
+            run(
+                actions,
                 on: &next,
                 taskStage: target.name,
                 effects: &effects,
@@ -515,22 +507,11 @@ public enum DealMachine {
                 actor: actor,
                 now: time
             )
-        {
-            return .failure(failure)
         }
+        if let failure = perform(source.onExit) ?? perform(transition.actions) { return .failure(failure) }
         next.stage = target.name
         next.enteredStageAt = time
-        if let failure = run(
-            target.onEnter,
-            on: &next,
-            taskStage: target.name,
-            effects: &effects,
-            workflow: workflow,
-            actor: actor,
-            now: time
-        ) {
-            return .failure(failure)
-        }
+        if let failure = perform(target.onEnter) { return .failure(failure) }
         next.version = deal.version + 1
         next.updatedAt = time
         next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
