@@ -118,9 +118,7 @@ public enum DealMachine {
             return .rejected(failure)
         }
         schedule(initial, for: deal, effects: &effects, workflow: workflow, now: now)
-        let changes = definition.fields.enumerated().compactMap { index, field -> FieldChange? in
-            deal.fields[index].isNull ? nil : FieldChange(field: field.name, old: .null, new: deal.fields[index])
-        }
+        let changes = diff(definition.fields.map { _ in .null }, deal.fields, workflow)
         let entry = HistoryEntry(
             kind: .created,
             at: now,
@@ -129,13 +127,7 @@ public enum DealMachine {
             to: initial.name,
             changes: changes
         )
-        let created = NewEvent(
-            type: "deal.created",
-            data: .object([
-                ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
-                ("owner", .string(deal.owner)), ("actor", .string(actor.id)),
-            ])
-        )
+        let created = createdEvent(deal, workflow: workflow, actor: actor, imported: false)
         return .applied(
             AppliedChange(
                 deal: deal,
@@ -265,13 +257,7 @@ public enum DealMachine {
             timer.isLate = timer.dueAt < now
             return timer
         }
-        let event = NewEvent(
-            type: "deal.created",
-            data: .object([
-                ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
-                ("owner", .string(deal.owner)), ("actor", .string(actor.id)), ("imported", .bool(true)),
-            ])
-        )
+        let event = createdEvent(deal, workflow: workflow, actor: actor, imported: true)
         let change = AppliedChange(
             deal: deal,
             previousVersion: nil,
@@ -301,11 +287,7 @@ public enum DealMachine {
         let stage = workflow.stage(named: deal.stage)
         for (position, field) in workflow.definition.fields.enumerated()
         where fields[position].isNull && !deal.fields[position].isNull {
-            if field.isRequired {
-                return .rejected(
-                    Rejection(.missingField, "'\(field.name)' is required and cannot be cleared on deal '\(deal.id)'")
-                )
-            }
+            if field.isRequired { return .rejected(requiredFieldCleared(field, on: deal)) }
             if stage?.requires.contains(where: { $0.value == field.name }) == true {
                 return .rejected(
                     Rejection(
@@ -416,12 +398,7 @@ public enum DealMachine {
         if let cleared = workflow.definition.fields.enumerated().first(where: {
             $0.element.isRequired && tentative.fields[$0.offset].isNull
         }) {
-            return .rejected(
-                Rejection(
-                    .missingField,
-                    "'\(cleared.element.name)' is required and cannot be cleared on deal '\(deal.id)'"
-                )
-            )
+            return .rejected(requiredFieldCleared(cleared.element, on: deal))
         }
         let blockers = conditionBlockers(transition, for: tentative, workflow: workflow, actor: actor, now: now)
         guard blockers.isEmpty else { return .blocked(audit(.blocked, blockers)) }
@@ -525,6 +502,26 @@ public enum DealMachine {
             ])
         }
         return .success((next, effects))
+    }
+
+    private static func requiredFieldCleared(_ field: FieldDefinition, on deal: Deal) -> Rejection {
+        Rejection(.missingField, "'\(field.name)' is required and cannot be cleared on deal '\(deal.id)'")
+    }
+
+    private static func createdEvent(
+        _ deal: Deal,
+        workflow: ValidatedWorkflow,
+        actor: Actor,
+        imported: Bool
+    )
+        -> NewEvent
+    {
+        var data: [(String, JSONValue)] = [
+            ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
+            ("owner", .string(deal.owner)), ("actor", .string(actor.id)),
+        ]
+        if imported { data.append(("imported", .bool(true))) }
+        return NewEvent(type: "deal.created", data: .object(data))
     }
 
     /// Entering an outcome stage records the result; entering a funnel stage (one before the win)
