@@ -18,7 +18,7 @@ func fieldInputs(_ assignments: [String]) throws -> [FieldInput] {
     try assignments.map { assignment in
         guard let input = FieldInput(assignment: assignment) else {
             throw ValidationError(
-                "'\(assignment)' is not FIELD=VALUE; write for example --set amount=12000 (an empty value clears)"
+                "'\(assignment)' is not FIELD=VALUE; write for example amount=12000 (an empty value clears)"
             )
         }
         return input
