@@ -60,6 +60,11 @@ public enum StoreConformance {
         )
     }
 
+    /// The change that inserts `deal`, with its `created` entry.
+    static func creation(_ deal: DealRecord) -> DealChange {
+        DealChange(deal: deal, expectedVersion: nil, history: [entry(deal, kind: "created")])
+    }
+
     static func entry(_ deal: DealRecord, kind: String = "updated") -> HistoryRecord {
         HistoryRecord(
             dealID: deal.id,
@@ -130,11 +135,11 @@ public enum StoreConformance {
         case .aNewDealIsInsertedOnce:
             let first = deal("d1", version: 1)
             try await store.commit([
-                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+                creation(first)
             ])
             do {
                 try await store.commit([
-                    DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+                    creation(first)
                 ])
                 throw Failure(description: "a deal id was inserted twice")
             } catch StoreError.duplicateDeal("d1") {}
@@ -142,7 +147,7 @@ public enum StoreConformance {
         case .aChangeIsACompareAndSet:
             let first = deal("d1", version: 1)
             try await store.commit([
-                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+                creation(first)
             ])
             var second = first
             second.version = 2
@@ -162,9 +167,9 @@ public enum StoreConformance {
             let other = deal("d2", version: 1)
             do {
                 try await store.commit([
-                    DealChange(deal: other, expectedVersion: nil, history: [entry(other, kind: "created")]),
-                    DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")]),
-                    DealChange(deal: clash, expectedVersion: nil, history: [entry(clash, kind: "created")]),
+                    creation(other),
+                    creation(first),
+                    creation(clash),
                 ])
                 throw Failure(description: "a commit with a duplicate deal succeeded")
             } catch StoreError.duplicateDeal {}
@@ -172,7 +177,7 @@ public enum StoreConformance {
         case .historyAndAttemptsShareOneOrder:
             let first = deal("d1", version: 1)
             try await store.commit([
-                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+                creation(first)
             ])
             try await store.recordAttempt(
                 HistoryRecord(
@@ -226,7 +231,7 @@ public enum StoreConformance {
         case .anIdempotencyKeyIsUsedOnce:
             let first = deal("d1", version: 1)
             try await store.commit([
-                DealChange(deal: first, expectedVersion: nil, history: [entry(first, kind: "created")])
+                creation(first)
             ])
             var second = first
             second.version = 2
@@ -268,7 +273,7 @@ public enum StoreConformance {
                 deal("d2", version: 1, owner: "bo", at: 2),
             ]
             try await store.commit(
-                deals.map { DealChange(deal: $0, expectedVersion: nil, history: [entry($0, kind: "created")]) }
+                deals.map { creation($0) }
             )
             let all = try await store.deals(DealQuery()).map(\.id)
             try require(all == ["d1", "d2", "d3"], "deals are listed as \(all)")
