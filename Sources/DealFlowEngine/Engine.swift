@@ -366,7 +366,7 @@ public final class Engine: Sendable {
                 transition: entry.transition,
                 from: entry.from,
                 to: entry.to,
-                changes: changesJSON(entry.changes).rendered(compact: true),
+                changes: FieldChange.json(entry.changes).rendered(compact: true),
                 blockers: nil,
                 note: entry.note
             )
@@ -429,12 +429,6 @@ public final class Engine: Sendable {
             tasks: tasks,
             timers: timers,
             events: events
-        )
-    }
-
-    private func changesJSON(_ changes: [FieldChange]) -> JSONValue {
-        .object(
-            changes.map { ($0.field, .object([("from", FieldValues.json($0.old)), ("to", FieldValues.json($0.new))])) }
         )
     }
 }

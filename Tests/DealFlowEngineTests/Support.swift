@@ -37,7 +37,7 @@ struct Harness {
     }
 
     func rows(_ sql: String, _ arguments: StatementArguments = []) async throws -> [Row] {
-        try await store.writer.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        try store.writer.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
     }
 }
 

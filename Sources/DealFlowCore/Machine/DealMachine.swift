@@ -337,7 +337,7 @@ public enum DealMachine {
             type: "deal.updated",
             data: .object([
                 ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("actor", .string(actor.id)),
-                ("changes", changesJSON(changes)),
+                ("changes", FieldChange.json(changes)),
             ])
         )
         return .applied(
@@ -686,14 +686,6 @@ public enum DealMachine {
             Evaluator.equal(old[index], new[index]) && old[index].isNull == new[index].isNull
                 ? nil : FieldChange(field: field.name, old: old[index], new: new[index])
         }
-    }
-
-    private static func changesJSON(_ changes: [FieldChange]) -> JSONValue {
-        .object(
-            changes.map {
-                ($0.field, .object([("from", FieldValues.json($0.old)), ("to", FieldValues.json($0.new))]))
-            }
-        )
     }
 
     // MARK: - Actions and timers

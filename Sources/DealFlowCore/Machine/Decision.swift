@@ -127,6 +127,13 @@ public struct FieldChange: Hashable, Sendable {
         self.old = old
         self.new = new
     }
+
+    /// Changes as stored in the history and sent in events: `{"field": {"from": old, "to": new}}`.
+    public static func json(_ changes: [FieldChange]) -> JSONValue {
+        .object(
+            changes.map { ($0.field, .object([("from", FieldValues.json($0.old)), ("to", FieldValues.json($0.new))])) }
+        )
+    }
 }
 
 /// An attempt that changed nothing, kept in the audit table: a blocked fire or a refused role.
