@@ -372,46 +372,8 @@ public final class Engine: Sendable {
             )
         }
         let now = entries.last?.at ?? clock.now()
-        let tasks = change.tasks.map { task in
-            TaskRecord(
-                id: identifiers.next("task"),
-                dealID: deal.id,
-                workflowID: workflow.id,
-                title: TitleRenderer.render(task.title, deal: deal, workflow: workflow),
-                kind: task.kind.rawValue,
-                assignee: task.assignee,
-                dueAt: task.dueAt,
-                status: "open",
-                stage: task.stage,
-                keep: task.keep,
-                escalateAt: task.escalation?.at,
-                escalateTo: task.escalation?.to,
-                timerIndex: task.timerIndex,
-                createdAt: now
-            )
-        }
-        let timers = change.timers.map { timer in
-            let (effect, transition): (String, String?) =
-                switch timer.effect {
-                case .fire(let name): ("fire", name)
-                case .nextTask: ("next_task", nil)
-                }
-            return TimerRecord(
-                id: identifiers.next("timer"),
-                dealID: deal.id,
-                workflowID: workflow.id,
-                stage: timer.stage,
-                timerIndex: timer.index,
-                dueAt: timer.dueAt,
-                zone: timer.zone,
-                effect: effect,
-                transition: transition,
-                every: timer.every?.description,
-                status: "pending",
-                late: timer.isLate,
-                createdAt: now
-            )
-        }
+        let tasks = change.tasks.map { taskRecord($0, deal: deal, workflow: workflow, at: now) }
+        let timers = change.timers.map { timerRecord($0, dealID: deal.id, workflow: workflow, at: now) }
         let events = change.events.map {
             EventRecord(
                 type: $0.type,
@@ -429,6 +391,54 @@ public final class Engine: Sendable {
             tasks: tasks,
             timers: timers,
             events: events
+        )
+    }
+}
+
+extension Engine {
+    /// The stored task of a new one: its title rendered with the deal's values, an id given.
+    func taskRecord(_ task: NewTask, deal: Deal, workflow: ValidatedWorkflow, at now: Date) -> TaskRecord {
+        TaskRecord(
+            id: identifiers.next("task"),
+            dealID: deal.id,
+            workflowID: workflow.id,
+            title: TitleRenderer.render(task.title, deal: deal, workflow: workflow),
+            kind: task.kind.rawValue,
+            assignee: task.assignee,
+            dueAt: task.dueAt,
+            status: "open",
+            stage: task.stage,
+            keep: task.keep,
+            escalateAt: task.escalation?.at,
+            escalateTo: task.escalation?.to,
+            timerIndex: task.timerIndex,
+            createdAt: now
+        )
+    }
+
+    /// The stored timer of a new one.
+    func timerRecord(_ timer: NewTimer, dealID: String, workflow: ValidatedWorkflow, at now: Date) -> TimerRecord {
+        let (effect, transition): (String, String?) =
+            switch timer.effect {
+            case .fire(let name): ("fire", name)
+            case .nextTask: ("next_task", nil)
+            }
+        return TimerRecord(
+            id: identifiers.next("timer"),
+            dealID: dealID,
+            workflowID: workflow.id,
+            stage: timer.stage,
+            timerIndex: timer.index,
+            dueAt: timer.dueAt,
+            zone: timer.zone,
+            effect: effect,
+            transition: transition,
+            every: timer.every?.description,
+            status: "pending",
+            late: timer.isLate,
+            createdAt: now,
+            anchorAt: timer.anchor,
+            occurrence: timer.occurrence
         )
     }
 }

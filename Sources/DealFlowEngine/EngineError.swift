@@ -7,6 +7,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case unknownWorkflow(String)
     /// No deal with this id exists. (exit 1)
     case unknownDeal(String)
+    /// No task with this id exists. (exit 1)
+    case unknownTask(String)
     /// A workflow file has errors. (exit 1)
     case invalidWorkflow(LoadedWorkflow)
     /// A workflow file pins a version number that holds other content. (exit 1)
@@ -31,6 +33,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unknownWorkflow: "unknown-workflow"
         case .unknownDeal: "unknown-deal"
+        case .unknownTask: "unknown-task"
         case .invalidWorkflow: "invalid-workflow"
         case .workflowVersionTaken: "version-taken"
         case .duplicateDeal: "duplicate-deal"
@@ -47,6 +50,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unknownWorkflow(let id): "no workflow '\(id)' is applied; apply it with: dealflow workflow apply FILE"
         case .unknownDeal(let id): "no deal '\(id)'"
+        case .unknownTask(let id): "no task '\(id)'; list them with: dealflow tasks list"
         case .invalidWorkflow(let loaded): "'\(loaded.file)' is not a valid workflow"
         case .workflowVersionTaken(let id, let version):
             "version \(version) of workflow '\(id)' is already applied with other content; raise 'version' in the file or remove it"

@@ -142,6 +142,58 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v2 scheduler: reminders, recurrences, outbox keys, task log, delivery") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE tasks ADD COLUMN reminded_at INTEGER;
+                    ALTER TABLE tasks ADD COLUMN escalated_at INTEGER;
+                    CREATE INDEX tasks_awaiting_reminder ON tasks (due_at) WHERE status = 'open' AND reminded_at IS NULL;
+                    CREATE INDEX tasks_awaiting_escalation ON tasks (escalate_at)
+                        WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL;
+                    CREATE INDEX tasks_by_assignee ON tasks (assignee, status, due_at);
+
+                    -- A repeating timer's occurrences are computed from its first one, never from the last.
+                    ALTER TABLE timers ADD COLUMN anchor_at INTEGER;
+                    ALTER TABLE timers ADD COLUMN occurrence INTEGER NOT NULL DEFAULT 0;
+                    UPDATE timers SET anchor_at = due_at;
+                    CREATE INDEX timers_pending ON timers (due_at) WHERE status = 'pending';
+
+                    -- The effects of a due item carry its identity and due instant: written once, however
+                    -- often the item is fired.
+                    ALTER TABLE outbox ADD COLUMN key TEXT;
+                    CREATE UNIQUE INDEX outbox_by_key ON outbox (key);
+                    CREATE INDEX outbox_by_type ON outbox (type, id);
+
+                    CREATE TABLE task_log (
+                        seq INTEGER PRIMARY KEY,
+                        task_id TEXT NOT NULL REFERENCES tasks (id),
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        detail TEXT
+                    );
+                    CREATE INDEX task_log_by_task ON task_log (task_id, seq);
+                    CREATE TRIGGER task_log_refuses_update BEFORE UPDATE ON task_log
+                    BEGIN SELECT RAISE(ABORT, 'task_log is append-only'); END;
+                    CREATE TRIGGER task_log_refuses_delete BEFORE DELETE ON task_log
+                    BEGIN SELECT RAISE(ABORT, 'task_log is append-only'); END;
+
+                    CREATE TABLE delivery_cursors (
+                        consumer TEXT PRIMARY KEY,
+                        last_event_id INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE delivery_dead_letters (
+                        consumer TEXT NOT NULL,
+                        event_id INTEGER NOT NULL REFERENCES outbox (id),
+                        attempts INTEGER NOT NULL,
+                        last_error TEXT NOT NULL,
+                        failed_at INTEGER NOT NULL,
+                        PRIMARY KEY (consumer, event_id)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -2,6 +2,7 @@ import DealFlowCore
 import DealFlowEngine
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite file, shared safely by the CLI and a running scheduler.
 ///
@@ -26,6 +27,8 @@ public final class SQLiteStore: DealStore {
 
     /// The database connection (a pool for files, a queue in memory).
     public let writer: any DatabaseWriter
+    /// Writes made through this store: SQLite's `data_version` counts only other connections' commits.
+    let localCommits = Atomic<Int64>(0)
 
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 30
@@ -70,7 +73,7 @@ public final class SQLiteStore: DealStore {
     // MARK: - Access
 
     /// A read, with database failures reported as ``StoreError/unavailable(_:)``.
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await writer.read(body)
         } catch let error as DatabaseError {
@@ -80,7 +83,8 @@ public final class SQLiteStore: DealStore {
 
     /// A write transaction (IMMEDIATE), with database failures other than the ones the store maps
     /// itself reported as ``StoreError/unavailable(_:)``.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        defer { localCommits.add(1, ordering: .relaxed) }
         do {
             return try await writer.write(body)
         } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
@@ -305,7 +309,9 @@ public final class SQLiteStore: DealStore {
             escalateAt: (row["escalate_at"] as Int64?).map(Millis.date),
             escalateTo: row["escalate_to"],
             timerIndex: row["timer_index"],
-            createdAt: Millis.date(row["created_at"])
+            createdAt: Millis.date(row["created_at"]),
+            remindedAt: (row["reminded_at"] as Int64?).map(Millis.date),
+            escalatedAt: (row["escalated_at"] as Int64?).map(Millis.date)
         )
     }
 
@@ -333,7 +339,9 @@ public final class SQLiteStore: DealStore {
             every: row["every"],
             status: row["status"],
             late: row["late"],
-            createdAt: Millis.date(row["created_at"])
+            createdAt: Millis.date(row["created_at"]),
+            anchorAt: (row["anchor_at"] as Int64?).map(Millis.date),
+            occurrence: row["occurrence"]
         )
     }
 
@@ -358,18 +366,21 @@ public final class SQLiteStore: DealStore {
     }
 
     public func recordAttempt(_ attempt: HistoryRecord) async throws {
-        try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO deal_audit (seq, deal_id, kind, at, actor, role, transition, stage, blockers, note)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    try SQLiteStore.nextSequence(db), attempt.dealID, attempt.kind, Millis(attempt.at), attempt.actor,
-                    attempt.role, attempt.transition, attempt.from, attempt.blockers ?? "[]", attempt.note,
-                ]
-            )
-        }
+        try await write { db in try SQLiteStore.insertAttempt(attempt, in: db) }
+    }
+
+    static func insertAttempt(_ attempt: HistoryRecord, in db: Database) throws {
+        try execute(
+            db,
+            sql: """
+                INSERT INTO deal_audit (seq, deal_id, kind, at, actor, role, transition, stage, blockers, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                try nextSequence(db), attempt.dealID, attempt.kind, Millis(attempt.at), attempt.actor,
+                attempt.role, attempt.transition, attempt.from, attempt.blockers ?? "[]", attempt.note,
+            ]
+        )
     }
 
     static func nextSequence(_ db: Database) throws -> Int64 {
@@ -486,7 +497,22 @@ public final class SQLiteStore: DealStore {
                 timersCancelled += db.changesCount
             }
         }
-        for task in change.tasks {
+        try insert(change.tasks, in: db)
+        try insert(change.timers, in: db)
+        try insert(change.events, in: db)
+        let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
+        if let (key, request, result) = change.idempotency {
+            try execute(
+                db,
+                sql: "INSERT INTO idempotency_keys (deal_id, key, request, result, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [deal.id, key, request, result(receipt), closedAt]
+            )
+        }
+        return receipt
+    }
+
+    static func insert(_ tasks: [TaskRecord], in db: Database) throws {
+        for task in tasks {
             try execute(
                 db,
                 sql: """
@@ -501,36 +527,39 @@ public final class SQLiteStore: DealStore {
                 ]
             )
         }
-        for timer in change.timers {
+    }
+
+    static func insert(_ timers: [TimerRecord], in db: Database) throws {
+        for timer in timers {
             try execute(
                 db,
                 sql: """
                     INSERT INTO timers (id, deal_id, workflow_id, stage, timer_index, due_at, zone, effect, transition,
-                    every, status, late, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    every, status, late, created_at, anchor_at, occurrence)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     timer.id, timer.dealID, timer.workflowID, timer.stage, timer.timerIndex, Millis(timer.dueAt),
-                    timer.zone,
-                    timer.effect, timer.transition, timer.every, timer.status, timer.late, Millis(timer.createdAt),
+                    timer.zone, timer.effect, timer.transition, timer.every, timer.status, timer.late,
+                    Millis(timer.createdAt), Millis(timer.anchorAt), timer.occurrence,
                 ]
             )
         }
-        for event in change.events {
+    }
+
+    /// Events in order; one whose key is already in the outbox is the effect of an item fired before,
+    /// and adds nothing.
+    static func insert(_ events: [EventRecord], in db: Database) throws {
+        for event in events {
             try execute(
                 db,
-                sql: "INSERT INTO outbox (type, deal_id, workflow_id, at, data) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.type, event.dealID, event.workflowID, Millis(event.at), event.data]
+                sql: """
+                    INSERT INTO outbox (type, deal_id, workflow_id, at, data, key) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (key) DO NOTHING
+                    """,
+                arguments: [event.type, event.dealID, event.workflowID, Millis(event.at), event.data, event.key]
             )
         }
-        let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
-        if let (key, request, result) = change.idempotency {
-            try execute(
-                db,
-                sql: "INSERT INTO idempotency_keys (deal_id, key, request, result, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [deal.id, key, request, result(receipt), closedAt]
-            )
-        }
-        return receipt
     }
 }
 

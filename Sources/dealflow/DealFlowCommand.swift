@@ -20,7 +20,10 @@ struct DealFlowCommand: AsyncParsableCommand {
             file; 3 transition blocked; 4 conflict (the deal changed); 5 role not allowed; 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, Import.self, Demo.self]
+        subcommands: [
+            Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, TaskCommand.self, SchedulerCommand.self,
+            EventsCommand.self, DeliverCommand.self, Import.self, Demo.self,
+        ]
     )
 
     /// Runs the command; with `--json`, a usage error too is printed as `{"error", "message"}` (exit 64).

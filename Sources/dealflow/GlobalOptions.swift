@@ -71,3 +71,10 @@ extension GlobalOptions.Settings {
         Engine(store: try SQLiteStore(path: databasePath), clock: clock)
     }
 }
+
+extension GlobalOptions.Settings {
+    /// The configured database.
+    func store() throws -> SQLiteStore {
+        try SQLiteStore(path: databasePath)
+    }
+}

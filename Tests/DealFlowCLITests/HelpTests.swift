@@ -9,7 +9,8 @@ struct HelpTests {
     static let commands: [[String]] = [
         [], ["validate"], ["graph"], ["workflow"], ["workflow", "apply"], ["workflow", "list"], ["workflow", "show"],
         ["deal"], ["deal", "create"], ["deal", "set"], ["deal", "fire"], ["deal", "show"], ["deal", "list"],
-        ["deal", "history"], ["deal", "transitions"], ["import"], ["demo"],
+        ["deal", "history"], ["deal", "transitions"], ["tasks"], ["tasks", "list"], ["tasks", "done"],
+        ["tasks", "snooze"], ["scheduler"], ["scheduler", "run"], ["events"], ["deliver"], ["import"], ["demo"],
     ]
 
     @Test(arguments: commands)
@@ -29,7 +30,9 @@ struct HelpTests {
     }
 
     @Test func everyCommandDocumentsTheEnvironment() throws {
-        for command in Self.commands.filter({ !$0.isEmpty && !["workflow", "deal"].contains($0.joined()) }) {
+        for command in Self.commands.filter({
+            !$0.isEmpty && !["workflow", "deal", "tasks", "scheduler"].contains($0.joined())
+        }) {
             let output = try CLI.run(command + ["--help"]).output
             for variable in ["DEALFLOW_DB", "DEALFLOW_NOW", "DEALFLOW_ACTOR", "DEALFLOW_ROLE"] {
                 #expect(

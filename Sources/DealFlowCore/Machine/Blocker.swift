@@ -10,6 +10,8 @@ public struct Blocker: Hashable, Sendable {
         case `guard`
         /// A required field is not set.
         case requires
+        /// An action of the move failed (a timer's transition; a rep's command is rejected instead).
+        case action
     }
 
     /// The kind.

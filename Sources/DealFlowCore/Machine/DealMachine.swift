@@ -753,7 +753,7 @@ public enum DealMachine {
         return nil
     }
 
-    private static func newTask(
+    static func newTask(
         _ task: TaskTemplate,
         due: Date,
         stage: String,
@@ -839,15 +839,19 @@ public enum DealMachine {
                 newTask(task, due: due, stage: stage.name, timerIndex: timerIndex, deal: deal, workflow: workflow)
             )
             if let every = timer.every?.value {
+                // The first task exists now; the timer creates the next one when it falls due.
+                let second = Recurrence(anchor: due, every: every).occurrence(1, in: calendar)
                 effects.timers.append(
                     NewTimer(
                         stage: stage.name,
                         index: timerIndex,
-                        dueAt: due,
+                        dueAt: second,
                         zone: zone,
                         effect: .nextTask,
                         every: every,
-                        isLate: due < now
+                        anchor: due,
+                        occurrence: 1,
+                        isLate: second < now
                     )
                 )
             }

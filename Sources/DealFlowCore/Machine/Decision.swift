@@ -236,8 +236,35 @@ public struct NewTimer: Hashable, Sendable {
     public var effect: Effect
     /// The repeat interval, for `every`.
     public var every: CalendarDuration?
+    /// The first occurrence of a repeating timer, from which every later one is computed.
+    public var anchor: Date
+    /// Which occurrence of the recurrence `dueAt` is (0 for the anchor and for one-off timers).
+    public var occurrence: Int
     /// Whether it was already due when computed (it fires on the next scheduler run, marked late).
     public var isLate: Bool
+
+    /// Creates a timer.
+    public init(
+        stage: String,
+        index: Int,
+        dueAt: Date,
+        zone: String,
+        effect: Effect,
+        every: CalendarDuration?,
+        anchor: Date? = nil,
+        occurrence: Int = 0,
+        isLate: Bool
+    ) {
+        self.stage = stage
+        self.index = index
+        self.dueAt = dueAt
+        self.zone = zone
+        self.effect = effect
+        self.every = every
+        self.anchor = anchor ?? dueAt
+        self.occurrence = occurrence
+        self.isLate = isLate
+    }
 }
 
 /// Pending work to cancel before a change's new tasks and timers are created.

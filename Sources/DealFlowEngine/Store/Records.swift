@@ -143,6 +143,10 @@ public struct TaskRecord: Hashable, Sendable {
     /// The timer that created it, by its index in `stage`'s timers.
     public var timerIndex: Int?
     public var createdAt: Date
+    /// When its reminder fired (`nil` until it falls due; a snooze clears it).
+    public var remindedAt: Date?
+    /// When its escalation fired.
+    public var escalatedAt: Date?
 
     /// Creates a record.
     public init(
@@ -159,8 +163,12 @@ public struct TaskRecord: Hashable, Sendable {
         escalateAt: Date?,
         escalateTo: String?,
         timerIndex: Int?,
-        createdAt: Date
+        createdAt: Date,
+        remindedAt: Date? = nil,
+        escalatedAt: Date? = nil
     ) {
+        self.remindedAt = remindedAt
+        self.escalatedAt = escalatedAt
         self.id = id
         self.dealID = dealID
         self.workflowID = workflowID
@@ -198,6 +206,10 @@ public struct TimerRecord: Hashable, Sendable {
     /// Whether it was already due when computed.
     public var late: Bool
     public var createdAt: Date
+    /// The first occurrence of a repeating timer (`dueAt` for a one-off).
+    public var anchorAt: Date
+    /// Which occurrence `dueAt` is.
+    public var occurrence: Int
 
     /// Creates a record.
     public init(
@@ -213,8 +225,12 @@ public struct TimerRecord: Hashable, Sendable {
         every: String?,
         status: String,
         late: Bool,
-        createdAt: Date
+        createdAt: Date,
+        anchorAt: Date? = nil,
+        occurrence: Int = 0
     ) {
+        self.anchorAt = anchorAt ?? dueAt
+        self.occurrence = occurrence
         self.id = id
         self.dealID = dealID
         self.workflowID = workflowID
@@ -240,9 +256,21 @@ public struct EventRecord: Hashable, Sendable {
     public var at: Date
     /// The data as compact JSON.
     public var data: String
+    /// What the event is the effect of, for the effects of due items (`task.reminder:TASK@MILLIS`): a
+    /// second event with the same key is never written, however often its item is fired.
+    public var key: String?
 
     /// Creates a record.
-    public init(id: Int64 = 0, type: String, dealID: String, workflowID: String, at: Date, data: String) {
+    public init(
+        id: Int64 = 0,
+        type: String,
+        dealID: String,
+        workflowID: String,
+        at: Date,
+        data: String,
+        key: String? = nil
+    ) {
+        self.key = key
         self.id = id
         self.type = type
         self.dealID = dealID

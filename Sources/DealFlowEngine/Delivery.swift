@@ -1,0 +1,267 @@
+import DealFlowCore
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Where delivered events go. `send` returns when the receiver acknowledged the event and throws a
+/// ``DeliveryFailure`` when it did not.
+public protocol EventTransport: Sendable {
+    /// Sends one event as its JSON document.
+    func send(_ json: String, event: EventRecord) async throws
+}
+
+/// Why a receiver did not acknowledge an event, in one line.
+public struct DeliveryFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The reason.
+    public var reason: String
+
+    /// Creates a failure.
+    public init(_ reason: String) {
+        self.reason = reason
+    }
+
+    /// The reason.
+    public var description: String { reason }
+}
+
+/// Moves the outbox's events to another system, in order, at least once, for one named consumer.
+///
+/// The consumer's position is stored after each acknowledgement, so a delivery killed at any moment
+/// resumes at the first event not acknowledged (which may thus arrive twice: receivers de-duplicate by
+/// the event's `id`). A failing event is retried with exponential backoff; after
+/// ``Policy/maxAttempts`` it goes to the consumer's dead-letter list and delivery moves on, so one bad
+/// event cannot hold up the rest. ``retryFailed()`` sends the dead letters again.
+///
+/// ```swift
+/// let delivery = Delivery(outbox: store, transport: WebhookTransport(url: hook), consumer: "crm-sync")
+/// let report = try await delivery.deliverPending()
+/// ```
+public final class Delivery: Sendable {
+    /// How hard to try.
+    public struct Policy: Hashable, Sendable {
+        /// Attempts per event before it is dead-lettered.
+        public var maxAttempts: Int
+        /// The wait after the first failure; it doubles after each further one.
+        public var initialBackoff: Duration
+        /// The longest wait between two attempts.
+        public var maxBackoff: Duration
+
+        /// Creates a policy.
+        public init(maxAttempts: Int = 5, initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(60)) {
+            self.maxAttempts = max(1, maxAttempts)
+            self.initialBackoff = initialBackoff
+            self.maxBackoff = maxBackoff
+        }
+
+        /// The wait after failed attempt number `attempt` (from 1).
+        public func backoff(after attempt: Int) -> Duration {
+            var wait = initialBackoff
+            for _ in 1..<max(1, attempt) where wait < maxBackoff { wait *= 2 }
+            return min(wait, maxBackoff)
+        }
+    }
+
+    /// What a delivery run did.
+    public struct Report: Hashable, Sendable {
+        /// Events acknowledged.
+        public var delivered = 0
+        /// Events moved to the dead-letter list (or, when retrying, kept there).
+        public var failed = 0
+        /// Creates an empty report.
+        public init() {}
+    }
+
+    /// The events and the consumer's position.
+    public let outbox: any OutboxStore
+    /// Where they go.
+    public let transport: any EventTransport
+    /// The consumer's name: each consumer has its own position and dead letters.
+    public let consumer: String
+    /// How hard to try.
+    public let policy: Policy
+    private let clock: any EngineClock
+
+    /// Creates a delivery.
+    public init(
+        outbox: any OutboxStore,
+        transport: any EventTransport,
+        consumer: String,
+        policy: Policy = Policy(),
+        clock: any EngineClock = SystemClock()
+    ) {
+        self.outbox = outbox
+        self.transport = transport
+        self.consumer = consumer
+        self.policy = policy
+        self.clock = clock
+    }
+
+    /// Delivers every event after the consumer's position, in order, and returns when none is left.
+    /// - Parameter onEvent: called after each event, delivered (`nil`) or dead-lettered (its failure).
+    public func deliverPending(
+        onEvent: @Sendable (EventRecord, DeliveryFailure?) -> Void = { _, _ in }
+    ) async throws
+        -> Report
+    {
+        var report = Report()
+        while !Task.isCancelled {
+            let cursor = try await outbox.deliveryCursor(consumer: consumer)
+            let batch = try await outbox.events(after: cursor, type: nil, limit: 100)
+            if batch.isEmpty { break }
+            for event in batch {
+                if Task.isCancelled { return report }
+                var attempt = 0
+                var failure: DeliveryFailure?
+                repeat {
+                    attempt += 1
+                    failure = await send(event)
+                    if failure != nil && attempt < policy.maxAttempts {
+                        try await Task.sleep(for: policy.backoff(after: attempt))
+                    }
+                } while failure != nil && attempt < policy.maxAttempts
+                let letter = failure.map {
+                    DeadLetter(
+                        consumer: consumer,
+                        event: event,
+                        attempts: attempt,
+                        lastError: $0.reason,
+                        failedAt: clock.now()
+                    )
+                }
+                try await outbox.advance(consumer: consumer, past: event, deadLetter: letter, at: clock.now())
+                if letter == nil { report.delivered += 1 } else { report.failed += 1 }
+                onEvent(event, failure)
+            }
+        }
+        return report
+    }
+
+    /// Sends each dead letter once more: delivered ones leave the list, failing ones stay with one
+    /// more attempt counted.
+    public func retryFailed(
+        onEvent: @Sendable (EventRecord, DeliveryFailure?) -> Void = { _, _ in }
+    ) async throws
+        -> Report
+    {
+        var report = Report()
+        for letter in try await outbox.deadLetters(consumer: consumer) {
+            let failure = await send(letter.event)
+            try await outbox.retried(letter, delivered: failure == nil, error: failure?.reason, at: clock.now())
+            if failure == nil { report.delivered += 1 } else { report.failed += 1 }
+            onEvent(letter.event, failure)
+        }
+        return report
+    }
+
+    private func send(_ event: EventRecord) async -> DeliveryFailure? {
+        do {
+            try await transport.send(event.json.rendered(compact: true), event: event)
+            return nil
+        } catch let failure as DeliveryFailure {
+            return failure
+        } catch {
+            return DeliveryFailure("\(error)")
+        }
+    }
+}
+
+extension EventRecord {
+    /// `{"id", "type", "deal", "workflow", "at", "data"}`.
+    public var json: JSONValue {
+        .object([
+            ("id", .int(Int(id))), ("type", .string(type)), ("deal", .string(dealID)),
+            ("workflow", .string(workflowID)),
+            ("at", .string(DateTimeFormat.iso8601(at))), ("data", (try? JSONValue.parse(data)) ?? .string(data)),
+        ])
+    }
+}
+
+/// Delivers each event to a shell command: its JSON on standard input, `DEALFLOW_EVENT_ID` and
+/// `DEALFLOW_EVENT_TYPE` in the environment; exit status 0 acknowledges.
+public struct CommandTransport: EventTransport {
+    /// The command, run with `/bin/sh -c`.
+    public var command: String
+    /// How long one delivery may take before the command is stopped and the attempt fails.
+    public var timeout: Duration
+
+    /// Creates a transport.
+    public init(command: String, timeout: Duration = .seconds(30)) {
+        self.command = command
+        self.timeout = timeout
+    }
+
+    public func send(_ json: String, event: EventRecord) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DEALFLOW_EVENT_ID"] = String(event.id)
+        environment["DEALFLOW_EVENT_TYPE"] = event.type
+        process.environment = environment
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: DeliveryFailure("cannot run '\(command)': \(error.localizedDescription)"))
+                return
+            }
+            let timeout = self.timeout
+            Task.detached {
+                try? await Task.sleep(for: timeout)
+                if process.isRunning { process.terminate() }
+            }
+            input.fileHandleForWriting.write(Data((json + "\n").utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        guard status == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").last.map(String.init)
+            throw DeliveryFailure("'\(command)' exited with status \(status)" + (message.map { ": \($0)" } ?? ""))
+        }
+    }
+}
+
+/// Delivers each event as an HTTP POST of its JSON (`Content-Type: application/json`, and
+/// `DealFlow-Event-Id` for de-duplication); any 2xx status acknowledges.
+public struct WebhookTransport: EventTransport {
+    /// The URL posted to.
+    public var url: URL
+    /// How long one request may take.
+    public var timeout: Duration
+
+    /// Creates a transport.
+    public init(url: URL, timeout: Duration = .seconds(30)) {
+        self.url = url
+        self.timeout = timeout
+    }
+
+    public func send(_ json: String, event: EventRecord) async throws {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(json.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(String(event.id), forHTTPHeaderField: "DealFlow-Event-Id")
+        request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let response: URLResponse
+        do {
+            (_, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw DeliveryFailure("POST \(url.absoluteString) failed: \(error.localizedDescription)")
+        }
+        guard let status = (response as? HTTPURLResponse)?.statusCode else {
+            throw DeliveryFailure("POST \(url.absoluteString) got no HTTP response")
+        }
+        guard (200..<300).contains(status) else {
+            throw DeliveryFailure("POST \(url.absoluteString) answered HTTP \(status)")
+        }
+    }
+}

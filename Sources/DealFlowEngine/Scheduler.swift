@@ -1,0 +1,305 @@
+import DealFlowCore
+import Foundation
+import Synchronization
+
+/// Fires what is due: task reminders, escalations of overdue tasks, and timers (a `fire:` timer's
+/// transition as the `system` actor, a repeating task timer's next task).
+///
+/// Every item fires at least once and its effects are written exactly once: the store claims an item
+/// and writes its effects in one transaction (``SchedulerStore/perform(_:)``), and an item claimed once
+/// cannot be claimed again. What is due is decided at the scheduler's clock, so that a test or a demo
+/// moves time by hand.
+///
+/// ```swift
+/// let scheduler = Scheduler(store: store, clock: SystemClock())
+/// let report = try await scheduler.fireDue()   // `dealflow scheduler run --once`
+/// try await scheduler.run()                   // `dealflow scheduler run`, until stop()
+/// ```
+public final class Scheduler: Sendable {
+    /// Where due items are found and fired.
+    public let store: any SchedulerStore
+    /// Where the time comes from.
+    public let clock: any EngineClock
+    /// How many items one transaction claims at most: a backlog is worked through in batches of this
+    /// size, each committed before the next is read.
+    public let batchSize: Int
+    /// How often a sleeping scheduler checks whether another process scheduled something earlier.
+    public let changePollInterval: Duration
+    private let engine: Engine
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// Creates a scheduler.
+    public init(
+        store: any SchedulerStore,
+        clock: any EngineClock = SystemClock(),
+        identifiers: any IdentifierSource = RandomIdentifiers(),
+        batchSize: Int = 500,
+        changePollInterval: Duration = .seconds(1)
+    ) {
+        precondition(batchSize > 0, "a batch holds at least one item")
+        self.store = store
+        self.clock = clock
+        self.batchSize = batchSize
+        self.changePollInterval = changePollInterval
+        engine = Engine(store: store, clock: clock, identifiers: identifiers)
+    }
+
+    /// What a pass or a batch fired.
+    public struct Report: Hashable, Sendable {
+        /// Task reminders written.
+        public var reminders = 0
+        /// Escalations written.
+        public var escalations = 0
+        /// Timer transitions that fired.
+        public var transitions = 0
+        /// Timer transitions blocked by guards, roles or failing actions (recorded, not retried).
+        public var blocked = 0
+        /// Tasks created by repeating task timers.
+        public var tasksCreated = 0
+        /// Timers that no longer applied (their deal had left the stage) and were closed.
+        public var obsolete = 0
+        /// Items another scheduler fired, or that were closed or snoozed, between reading and claiming.
+        public var skipped = 0
+        /// Items whose deal changed between deciding and claiming; they stay due and fire again.
+        public var conflicts = 0
+        /// The largest delay from due to fired among the items fired, in seconds.
+        public var maxLateness: TimeInterval = 0
+
+        /// Creates an empty report.
+        public init() {}
+
+        /// Items whose effects were written.
+        public var fired: Int { reminders + escalations + transitions + blocked + tasksCreated + obsolete }
+
+        mutating func add(_ other: Report) {
+            reminders += other.reminders
+            escalations += other.escalations
+            transitions += other.transitions
+            blocked += other.blocked
+            tasksCreated += other.tasksCreated
+            obsolete += other.obsolete
+            skipped += other.skipped
+            conflicts += other.conflicts
+            maxLateness = max(maxLateness, other.maxLateness)
+        }
+    }
+
+    // MARK: - Passes
+
+    /// Fires everything due at `now` (the clock's time by default), batch after batch, including what
+    /// the firings themselves make due (a timer's task that is already due reminds in the same pass).
+    public func fireDue(at now: Date? = nil) async throws -> Report {
+        let now = now ?? clock.now()
+        var total = Report()
+        var fruitless = 0
+        while !isStopping {
+            let (report, more) = try await fireBatch(at: now, freshSince: nil)
+            total.add(report)
+            if !more && report.conflicts == 0 { break }
+            // Items whose deals keep changing under them are decided again, a bounded number of times.
+            fruitless = report.fired == 0 ? fruitless + 1 : 0
+            if fruitless >= Engine.attempts { break }
+        }
+        return total
+    }
+
+    /// Fires one batch of what is due at `now`: the items that fell due after `freshSince` first (up
+    /// to a quarter of the batch, so that a backlog never starves fresh work), then the oldest. Returns
+    /// whether more may be due.
+    public func fireBatch(at now: Date, freshSince: Date?) async throws -> (report: Report, more: Bool) {
+        var items: [DueItem] = []
+        if let freshSince {
+            items = try await store.dueItems(dueBy: now, since: freshSince, limit: max(1, batchSize / 4))
+        }
+        let backlog = try await store.dueItems(dueBy: now, since: nil, limit: batchSize)
+        var keys = Set(items.map(\.key))
+        for item in backlog where items.count < batchSize && keys.insert(item.key).inserted { items.append(item) }
+        guard !items.isEmpty else { return (Report(), false) }
+        var firings: [Firing] = []
+        for item in items { firings.append(try await firing(for: item, at: now)) }
+        let outcomes = try await store.perform(firings)
+        var report = Report()
+        for (firing, outcome) in zip(firings, outcomes) {
+            switch outcome {
+            case .skipped: report.skipped += 1
+            case .conflict: report.conflicts += 1
+            case .performed:
+                report.maxLateness = max(report.maxLateness, now.timeIntervalSince(firing.item.dueAt))
+                switch firing.item {
+                case .reminder: report.reminders += 1
+                case .escalation: report.escalations += 1
+                case .timer:
+                    if firing.change != nil {
+                        report.transitions += 1
+                    } else if firing.attempt != nil {
+                        report.blocked += 1
+                    } else if firing.timerStatus == "cancelled" {
+                        report.obsolete += 1
+                    } else {
+                        report.tasksCreated += 1
+                    }
+                }
+            }
+        }
+        return (report, backlog.count >= batchSize || report.conflicts > 0)
+    }
+
+    // MARK: - The daemon
+
+    /// Runs until ``stop()`` is called or the task is cancelled: fires what is due, then sleeps until the
+    /// next item falls due, waking early when another process commits a change (it may have scheduled
+    /// something sooner). A stop lets the batch in hand commit first.
+    ///
+    /// - Parameter onBatch: called after each batch that did something.
+    public func run(onBatch: @Sendable (Report) -> Void = { _ in }) async throws {
+        var lastPass: Date?
+        while !isStopping {
+            let now = clock.now()
+            let (report, more) = try await fireBatch(at: now, freshSince: lastPass)
+            lastPass = now
+            if report.fired + report.skipped + report.conflicts > 0 { onBatch(report) }
+            if !more { try await sleepUntilDue() }
+        }
+    }
+
+    /// Asks a running ``run(onBatch:)`` to return after the batch in hand.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    private var isStopping: Bool { stopRequested.load(ordering: .relaxed) || Task.isCancelled }
+
+    private func sleepUntilDue() async throws {
+        let token = try await store.changeToken()
+        let next = try await store.nextDueAt()
+        var lastCheck = ContinuousClock.now
+        while !isStopping {
+            let now = clock.now()
+            if let next, next <= now { return }
+            // Short naps, so that a stop is honoured promptly; exact ones when the next item is close.
+            var pause = Duration.milliseconds(250)
+            if let next { pause = min(pause, .milliseconds(Int64(next.timeIntervalSince(now) * 1000) + 1)) }
+            try? await Task.sleep(for: pause)
+            if ContinuousClock.now - lastCheck >= changePollInterval {
+                lastCheck = ContinuousClock.now
+                if try await store.changeToken() != token { return }
+            }
+        }
+    }
+
+    // MARK: - Deciding one item
+
+    private func firing(for item: DueItem, at now: Date) async throws -> Firing {
+        let lateness: [(String, JSONValue)] = [
+            ("fired_at", .string(DateTimeFormat.iso8601(now))),
+            ("late_seconds", .int(max(0, Int(now.timeIntervalSince(item.dueAt).rounded(.down))))),
+        ]
+        switch item {
+        case .reminder(let task):
+            let data = task.json.adding(lateness)
+            return Firing(item: item, firedAt: now, events: [event("task.reminder", task, data, item, now)])
+        case .escalation(let task):
+            let data = task.json.adding([("escalate_to", .string(task.escalateTo ?? task.assignee))] + lateness)
+            return Firing(item: item, firedAt: now, events: [event("task.escalated", task, data, item, now)])
+        case .timer(let timer):
+            return try await firing(for: timer, item: item, at: now, lateness: lateness)
+        }
+    }
+
+    private func event(
+        _ type: String,
+        _ task: TaskRecord,
+        _ data: JSONValue,
+        _ item: DueItem,
+        _ now: Date
+    )
+        -> EventRecord
+    {
+        EventRecord(
+            type: type,
+            dealID: task.dealID,
+            workflowID: task.workflowID,
+            at: now,
+            data: data.rendered(compact: true),
+            key: item.key
+        )
+    }
+
+    private func firing(
+        for timer: TimerRecord,
+        item: DueItem,
+        at now: Date,
+        lateness: [(String, JSONValue)]
+    ) async throws -> Firing {
+        guard let record = try await store.deal(id: timer.dealID) else {
+            return Firing(item: item, firedAt: now, timerStatus: "cancelled")
+        }
+        let workflow = try await engine.workflow(id: record.workflowID, version: record.workflowVersion)
+        let deal = try Deal(record: record, workflow: workflow)
+        let due = DueTimer(
+            stage: timer.stage,
+            index: timer.timerIndex,
+            dueAt: timer.dueAt,
+            anchor: timer.anchorAt,
+            occurrence: timer.occurrence
+        )
+        let decision = DealMachine.fire(due, on: deal, workflow: workflow, now: now)
+        let next = decision.next.map { engine.timerRecord($0, dealID: deal.id, workflow: workflow, at: now) }
+        switch decision.outcome {
+        case .fired(let change):
+            var dealChange = engine.record(change, workflow: workflow)
+            dealChange.events = dealChange.events.map { event in
+                guard event.type == "deal.transitioned", let data = try? JSONValue.parse(event.data) else {
+                    return event
+                }
+                var marked = event
+                marked.data = data.adding([("timer", .string(timer.id))] + lateness).rendered(compact: true)
+                marked.key = item.key
+                return marked
+            }
+            return Firing(item: item, firedAt: now, change: dealChange)
+        case .blocked(let attempt):
+            let data = JSONValue.object(
+                [
+                    ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
+                    ("transition", .string(attempt.transition)), ("timer", .string(timer.id)),
+                    ("due_at", .string(DateTimeFormat.iso8601(timer.dueAt))),
+                    ("blockers", .array(attempt.blockers.map(\.json))),
+                ] + lateness
+            )
+            let event = EventRecord(
+                type: "timer.blocked",
+                dealID: deal.id,
+                workflowID: workflow.id,
+                at: now,
+                data: data.rendered(compact: true),
+                key: item.key
+            )
+            return Firing(
+                item: item,
+                firedAt: now,
+                timerStatus: "blocked",
+                attempt: attempt.record,
+                timers: next.map { [$0] } ?? [],
+                events: [event]
+            )
+        case .task(let task):
+            return Firing(
+                item: item,
+                firedAt: now,
+                tasks: [engine.taskRecord(task, deal: deal, workflow: workflow, at: now)],
+                timers: next.map { [$0] } ?? []
+            )
+        case .obsolete:
+            return Firing(item: item, firedAt: now, timerStatus: "cancelled")
+        }
+    }
+}
+
+extension JSONValue {
+    /// The same object with more members.
+    func adding(_ members: [(String, JSONValue)]) -> JSONValue {
+        guard case .object(let existing) = self else { return self }
+        return .object(existing + members)
+    }
+}

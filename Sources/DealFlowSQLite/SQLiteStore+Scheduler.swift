@@ -1,0 +1,122 @@
+import DealFlowEngine
+import Foundation
+import GRDB
+import Synchronization
+
+extension SQLiteStore: SchedulerStore {
+    public func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
+        try await read { db in
+            let arguments: StatementArguments = [Millis(now), since.map(Millis.init)?.value ?? Int64.min, limit]
+            // Three ordered reads on partial indexes, merged: cheaper than sorting a union of every due row.
+            let reminders = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM tasks WHERE status = 'open' AND reminded_at IS NULL AND due_at <= ? AND due_at > ?
+                    ORDER BY due_at, id LIMIT ?
+                    """,
+                arguments: arguments
+            ).map { DueItem.reminder(SQLiteStore.taskRecord($0)) }
+            let escalations = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM tasks WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL
+                    AND escalate_at <= ? AND escalate_at > ? ORDER BY escalate_at, id LIMIT ?
+                    """,
+                arguments: arguments
+            ).map { DueItem.escalation(SQLiteStore.taskRecord($0)) }
+            let timers = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM timers WHERE status = 'pending' AND due_at <= ? AND due_at > ?
+                    ORDER BY due_at, id LIMIT ?
+                    """,
+                arguments: arguments
+            ).map { DueItem.timer(SQLiteStore.timerRecord($0)) }
+            return Array(
+                (reminders + escalations + timers).sorted { ($0.dueAt, $0.key) < ($1.dueAt, $1.key) }.prefix(limit)
+            )
+        }
+    }
+
+    public func nextDueAt() async throws -> Date? {
+        try await read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(due) FROM (
+                        SELECT MIN(due_at) AS due FROM tasks WHERE status = 'open' AND reminded_at IS NULL
+                        UNION ALL
+                        SELECT MIN(escalate_at) FROM tasks
+                        WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL
+                        UNION ALL
+                        SELECT MIN(due_at) FROM timers WHERE status = 'pending'
+                    )
+                    """
+            ).map(Millis.date)
+        }
+    }
+
+    public func changeToken() async throws -> Int64 {
+        // `data_version` changes when another connection commits; it is per connection, so it is read on
+        // the writer's, and this process's own commits are counted beside it.
+        let dataVersion = try await writer.writeWithoutTransaction { db in
+            try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+        }
+        return dataVersion &+ localCommits.load(ordering: .relaxed)
+    }
+
+    public func perform(_ firings: [Firing]) async throws -> [FiringOutcome] {
+        try await write { db in
+            try firings.map { firing in
+                var outcome = FiringOutcome.skipped
+                do {
+                    try db.inSavepoint {
+                        guard try SQLiteStore.claim(firing, in: db) else { return .rollback }
+                        if let change = firing.change { _ = try SQLiteStore.apply(change, in: db) }
+                        if let attempt = firing.attempt { try SQLiteStore.insertAttempt(attempt, in: db) }
+                        try SQLiteStore.insert(firing.tasks, in: db)
+                        try SQLiteStore.insert(firing.timers, in: db)
+                        try SQLiteStore.insert(firing.events, in: db)
+                        outcome = .performed
+                        return .commit
+                    }
+                } catch StoreError.versionConflict {
+                    outcome = .conflict
+                }
+                return outcome
+            }
+        }
+    }
+
+    /// Marks the item fired if it is still exactly as it was read; `false` when it is not.
+    private static func claim(_ firing: Firing, in db: Database) throws -> Bool {
+        let firedAt = Millis(firing.firedAt)
+        switch firing.item {
+        case .reminder(let task):
+            try execute(
+                db,
+                sql: """
+                    UPDATE tasks SET reminded_at = ?
+                    WHERE id = ? AND status = 'open' AND reminded_at IS NULL AND due_at = ?
+                    """,
+                arguments: [firedAt, task.id, Millis(task.dueAt)]
+            )
+        case .escalation(let task):
+            try execute(
+                db,
+                sql: """
+                    UPDATE tasks SET escalated_at = ?
+                    WHERE id = ? AND status = 'open' AND escalated_at IS NULL AND escalate_at = ?
+                    """,
+                arguments: [firedAt, task.id, task.escalateAt.map(Millis.init)]
+            )
+        case .timer(let timer):
+            try execute(
+                db,
+                sql: "UPDATE timers SET status = ?, closed_at = ? WHERE id = ? AND status = 'pending' AND due_at = ?",
+                arguments: [firing.timerStatus, firedAt, timer.id, Millis(timer.dueAt)]
+            )
+        }
+        return db.changesCount == 1
+    }
+}
