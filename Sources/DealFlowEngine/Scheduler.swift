@@ -93,11 +93,13 @@ public final class Scheduler: Sendable {
         var total = Report()
         var fruitless = 0
         while !isStopping {
-            let (report, more) = try await fireBatch(at: now, freshSince: nil)
+            let (report, _) = try await fireBatch(at: now, freshSince: nil)
             total.add(report)
-            if !more && report.conflicts == 0 { break }
+            // Go on until a batch finds nothing: what a batch fired may have made more due (a timer's
+            // task due at once reminds in the same pass).
+            if report.fired + report.skipped + report.conflicts == 0 { break }
             // Items whose deals keep changing under them are decided again, a bounded number of times.
-            fruitless = report.fired == 0 ? fruitless + 1 : 0
+            fruitless = report.fired + report.skipped == 0 ? fruitless + 1 : 0
             if fruitless >= Engine.attempts { break }
         }
         return total

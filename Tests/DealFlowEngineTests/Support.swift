@@ -19,11 +19,14 @@ struct Harness {
     let store: SQLiteStore
     let clock: ManualClock
     let engine: Engine
+    /// A scheduler on the same store and clock.
+    let scheduler: Scheduler
 
     init(start: String = "2026-11-23T14:00:00Z") throws {
         store = try SQLiteStore()
         clock = ManualClock(start)
         engine = Engine(store: store, clock: clock, identifiers: SequentialIdentifiers())
+        scheduler = Scheduler(store: store, clock: clock, identifiers: SequentialIdentifiers(namespace: "s"))
     }
 
     @discardableResult
