@@ -71,7 +71,8 @@ public final class Scheduler: Sendable {
         /// Items whose effects were written.
         public var fired: Int { reminders + escalations + transitions + blocked + tasksCreated + obsolete }
 
-        mutating func add(_ other: Report) {
+        /// Adds another report's counts to this one.
+        public mutating func add(_ other: Report) {
             reminders += other.reminders
             escalations += other.escalations
             transitions += other.transitions

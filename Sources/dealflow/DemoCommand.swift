@@ -94,6 +94,9 @@ final class DemoSimulation {
     let store: SQLiteStore
     let clock = ManualClock(DemoSimulation.start)
     let engine: Engine
+    /// Fires reminders, escalations and timers as simulated time passes, as a daemon would.
+    let scheduler: Scheduler
+    var schedulerReport = Scheduler.Report()
     let importer: Actor
     var random: SeededRandom
     var fired = 0
@@ -105,6 +108,7 @@ final class DemoSimulation {
     init(store: SQLiteStore, seed: UInt64, actor: Actor) async throws {
         self.store = store
         engine = Engine(store: store, clock: clock, identifiers: SequentialIdentifiers())
+        scheduler = Scheduler(store: store, clock: clock, identifiers: SequentialIdentifiers(namespace: "s"))
         importer = actor
         random = SeededRandom(seed: seed)
     }
@@ -148,11 +152,13 @@ final class DemoSimulation {
             date = date.adding(days: 1)
         }
         clock.set(ZonedCalendar.utc.instant(on: date, secondOfDay: 13 * 3600))
+        schedulerReport.add(try await scheduler.fireDue())
     }
 
     private func work(on date: LocalDate) async throws {
         let morning = ZonedCalendar.utc.instant(on: date, secondOfDay: 13 * 3600)
         clock.set(morning)
+        schedulerReport.add(try await scheduler.fireDue())
         try await newArrivals(on: date)
         let deals = try await engine.deals(DealQuery())
         for view in deals where isOpen(view) {
@@ -370,9 +376,13 @@ final class DemoSimulation {
         }
         text +=
             "\nactivity: \(fired) transitions fired, \(updated) updates, \(blocked) blocked attempts, \(refused) refused, \(created) new deals\n"
+        let scheduled = schedulerReport
+        text +=
+            "scheduler: \(scheduled.reminders) reminders, \(scheduled.escalations) escalations, \(scheduled.transitions) timer transitions, \(scheduled.blocked) blocked timers, \(scheduled.tasksCreated) repeating tasks\n"
         let db = databasePath == "dealflow.sqlite" ? "" : " --db \(databasePath)"
         text += "\nlook around:\n  dealflow deal list --workflow b2b-sales --stage negotiation\(db)\n"
         text += "  dealflow deal transitions b2b-0150\(db)\n  dealflow deal history b2b-0150\(db)\n"
+        text += "  dealflow tasks list --owner ana\(db)\n  dealflow events --type task.escalated\(db)\n"
         if json {
             return JSONValue.object([
                 ("deals", .int(deals.count)), ("workflows", .array(jsonWorkflows)),
@@ -383,6 +393,7 @@ final class DemoSimulation {
                         ("refused", .int(refused)), ("created", .int(created)),
                     ])
                 ),
+                ("scheduler", schedulerReport.json(at: clock.now())),
             ]).rendered()
         }
         return text

@@ -47,5 +47,14 @@ enum Format {
         return "\(field): \(text(change?["from"])) → \(text(change?["to"]))"
     }
 
+    /// A lateness as a person reads it: `40 s`, `12 min`, `30 h`, `4 days`.
+    static func duration(_ seconds: TimeInterval) -> String {
+        let whole = Int(seconds.rounded(.down))
+        if whole < 120 { return "\(whole) s" }
+        if whole < 7200 { return "\(whole / 60) min" }
+        if whole < 172_800 { return "\(whole / 3600) h" }
+        return "\(whole / 86_400) days"
+    }
+
     static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 }

@@ -82,7 +82,7 @@ extension Scheduler.Report {
         ].filter { $0.0 > 0 }.map { Format.plural($0.0, $0.1) }
         var line = "\(DateTimeFormat.iso8601(now)) fired \(fired)"
         if !parts.isEmpty { line += ": " + parts.joined(separator: ", ") }
-        if fired > 0 { line += "; at most \(Int(maxLateness.rounded(.down))) s late" }
+        if fired > 0 { line += "; at most \(Format.duration(maxLateness)) late" }
         if skipped > 0 { line += "; \(skipped) already fired elsewhere or closed" }
         if conflicts > 0 { line += "; \(conflicts) to retry (their deals changed)" }
         return line
