@@ -249,16 +249,16 @@ public final class Scheduler: Sendable {
         let decision = DealMachine.fire(due, on: deal, workflow: workflow, now: now)
         let next = decision.next.map { engine.timerRecord($0, dealID: deal.id, workflow: workflow, at: now) }
         switch decision.outcome {
-        case .fired(let change):
+        case .fired(var change):
+            // The transition's event says which timer fired it, how late, and carries the item's key.
+            change.events = change.events.map {
+                $0.type == "deal.transitioned" ? $0.adding([("timer", .string(timer.id))] + lateness) : $0
+            }
             var dealChange = engine.record(change, workflow: workflow)
             dealChange.events = dealChange.events.map { event in
-                guard event.type == "deal.transitioned", let data = try? JSONValue.parse(event.data) else {
-                    return event
-                }
-                var marked = event
-                marked.data = data.adding([("timer", .string(timer.id))] + lateness).rendered(compact: true)
-                marked.key = item.key
-                return marked
+                var keyed = event
+                if event.type == "deal.transitioned" { keyed.key = item.key }
+                return keyed
             }
             return Firing(item: item, firedAt: now, change: dealChange)
         case .blocked(let attempt):
@@ -296,13 +296,5 @@ public final class Scheduler: Sendable {
         case .obsolete:
             return Firing(item: item, firedAt: now, timerStatus: "cancelled")
         }
-    }
-}
-
-extension JSONValue {
-    /// The same object with more members.
-    func adding(_ members: [(String, JSONValue)]) -> JSONValue {
-        guard case .object(let existing) = self else { return self }
-        return .object(existing + members)
     }
 }

@@ -4,19 +4,14 @@ import GRDB
 
 extension SQLiteStore: OutboxStore {
     public func events(after: Int64, type: String?, limit: Int?) async throws -> [EventRecord] {
-        try await read { db in
-            var sql = "SELECT * FROM outbox WHERE id > ?"
-            var arguments: StatementArguments = [after]
-            if let type {
-                sql += " AND type = ?"
-                arguments += [type]
-            }
-            sql += " ORDER BY id"
-            if let limit {
-                sql += " LIMIT ?"
-                arguments += [limit]
-            }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.eventRecord)
+        let (sql, arguments) = SQLiteStore.select(
+            from: "outbox",
+            where: [("id > ?", after), ("type = ?", type)],
+            orderBy: "id",
+            limit: limit
+        )
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.eventRecord)
         }
     }
 

@@ -4,33 +4,17 @@ import GRDB
 
 extension SQLiteStore: WorklistStore {
     public func tasks(_ query: TaskQuery) async throws -> [TaskRecord] {
-        try await read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let assignee = query.assignee {
-                conditions.append("assignee = ?")
-                arguments += [assignee]
-            }
-            if let deal = query.dealID {
-                conditions.append("deal_id = ?")
-                arguments += [deal]
-            }
-            if let dueBefore = query.dueBefore {
-                conditions.append("due_at < ?")
-                arguments += [Millis(dueBefore)]
-            }
-            if let status = query.status {
-                conditions.append("status = ?")
-                arguments += [status]
-            }
-            var sql = "SELECT * FROM tasks"
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY due_at, id"
-            if let limit = query.limit {
-                sql += " LIMIT ?"
-                arguments += [limit]
-            }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.taskRecord)
+        let (sql, arguments) = SQLiteStore.select(
+            from: "tasks",
+            where: [
+                ("assignee = ?", query.assignee), ("deal_id = ?", query.dealID),
+                ("due_at < ?", query.dueBefore.map(Millis.init)), ("status = ?", query.status),
+            ],
+            orderBy: "due_at, id",
+            limit: query.limit
+        )
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.taskRecord)
         }
     }
 

@@ -198,30 +198,37 @@ public final class SQLiteStore: DealStore {
     }
 
     public func deals(_ query: DealQuery) async throws -> [DealRecord] {
-        try await read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let workflow = query.workflowID {
-                conditions.append("workflow_id = ?")
-                arguments += [workflow]
-            }
-            if let stage = query.stage {
-                conditions.append("stage = ?")
-                arguments += [stage]
-            }
-            if let owner = query.owner {
-                conditions.append("owner = ?")
-                arguments += [owner]
-            }
-            var sql = "SELECT * FROM deals"
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY created_at, id"
-            if let limit = query.limit {
-                sql += " LIMIT ?"
-                arguments += [limit]
-            }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.dealRecord)
+        let (sql, arguments) = SQLiteStore.select(
+            from: "deals",
+            where: [
+                ("workflow_id = ?", query.workflowID), ("stage = ?", query.stage), ("owner = ?", query.owner),
+            ],
+            orderBy: "created_at, id",
+            limit: query.limit
+        )
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.dealRecord)
         }
+    }
+
+    /// `SELECT * FROM table WHERE ... ORDER BY ... LIMIT ?` with a condition for each filter that has a
+    /// value, and the values as arguments in the same order.
+    static func select(
+        from table: String,
+        where filters: [(condition: String, value: (any DatabaseValueConvertible)?)],
+        orderBy order: String,
+        limit: Int?
+    ) -> (sql: String, arguments: StatementArguments) {
+        let given = filters.compactMap { filter in filter.value.map { (filter.condition, $0) } }
+        var sql = "SELECT * FROM \(table)"
+        if !given.isEmpty { sql += " WHERE " + given.map(\.0).joined(separator: " AND ") }
+        sql += " ORDER BY \(order)"
+        var arguments = StatementArguments(given.map { $0.1.databaseValue })
+        if let limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        return (sql, arguments)
     }
 
     static func dealRecord(_ row: Row) throws -> DealRecord {

@@ -67,7 +67,7 @@ struct EventsCommand: AsyncParsableCommand {
                 Table.render(
                     ["ID", "AT (UTC)", "TYPE", "DEAL", "DATA"],
                     events.map {
-                        [String($0.id), TaskCommand.utc($0.at), $0.type, $0.dealID, EventsCommand.summary($0)]
+                        [String($0.id), Format.utc($0.at), $0.type, $0.dealID, EventsCommand.summary($0)]
                     }
                 )
             )

@@ -15,6 +15,12 @@ enum Format {
         return "\(date) \(two(second / 3600)):\(two(second / 60 % 60)) \(sign)\(two(hours)):\(two(minutes))"
     }
 
+    /// An instant in UTC to the minute, for lists that span workflows: `2026-11-24 14:00`.
+    static func utc(_ instant: Date) -> String {
+        let (date, second) = ZonedCalendar.utc.local(instant)
+        return "\(date) \(two(second / 3600)):\(two(second / 60 % 60))"
+    }
+
     static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// A value as a person reads it: text without quotes, `-` when unset.

@@ -77,7 +77,7 @@ struct TaskCommand: AsyncParsableCommand {
                         ["ID", "DUE (UTC)", "STATUS", "DEAL", "KIND", "ASSIGNEE", "TITLE"],
                         tasks.map {
                             [
-                                $0.id, TaskCommand.utc($0.dueAt) + ($0.status == "open" && $0.dueAt <= now ? " !" : ""),
+                                $0.id, Format.utc($0.dueAt) + ($0.status == "open" && $0.dueAt <= now ? " !" : ""),
                                 $0.status, $0.dealID, $0.kind, $0.assignee, $0.title,
                             ]
                         }
@@ -134,7 +134,7 @@ struct TaskCommand: AsyncParsableCommand {
             try await Output.run(settings) {
                 let task = try await settings.engine().snoozeTask(id: id, by: amount, actor: settings.actor)
                 Output.print(
-                    settings.json ? task.json.rendered() : "\(task.id) snoozed to \(TaskCommand.utc(task.dueAt)) UTC\n"
+                    settings.json ? task.json.rendered() : "\(task.id) snoozed to \(Format.utc(task.dueAt)) UTC\n"
                 )
             }
         }
@@ -148,11 +148,5 @@ struct TaskCommand: AsyncParsableCommand {
             return ZonedCalendar.utc.adding(duration, to: now)
         }
         return nil
-    }
-
-    /// `2026-11-24 14:00`.
-    static func utc(_ instant: Date) -> String {
-        let (date, second) = ZonedCalendar.utc.local(instant)
-        return "\(date) \(Format.two(second / 3600)):\(Format.two(second / 60 % 60))"
     }
 }

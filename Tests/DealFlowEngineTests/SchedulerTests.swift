@@ -313,13 +313,12 @@ struct SchedulerRecoveryTests {
         let harness = try Harness(start: "2026-11-23T14:00:00Z")
         try await harness.applyText(followUpWorkflow)
         for index in 0..<30 {
-            try await harness.engine.create(workflowID: "follow", id: "old-\(index)", input: [], actor: ana)
+            _ = try await harness.engine.create(workflowID: "follow", id: "old-\(index)", input: [], actor: ana)
         }
         harness.clock.advance(by: 3600 * 5)  // 30 "Daily check" and 30 "Kept" reminders are due
         let lastPass = harness.clock.now()
         harness.clock.advance(by: 60)
-        let fresh = try await harness.engine.create(workflowID: "follow", id: "fresh", input: [], actor: ana)
-        _ = fresh
+        _ = try await harness.engine.create(workflowID: "follow", id: "fresh", input: [], actor: ana)
         // A task due right now, after the last pass: it fell due since then.
         let freshTask = try #require(try await harness.engine.tasks(TaskQuery(dealID: "fresh")).first)
         try await harness.store.writer.write { db in

@@ -290,8 +290,7 @@ public struct NewEvent: Hashable, Sendable {
 
     /// The same event with more members in its data.
     public func adding(_ members: [(String, JSONValue)]) -> NewEvent {
-        guard case .object(let existing) = data else { return self }
-        return NewEvent(type: type, data: .object(existing + members))
+        NewEvent(type: type, data: data.adding(members))
     }
 
     public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool { lhs.type == rhs.type && lhs.data == rhs.data }

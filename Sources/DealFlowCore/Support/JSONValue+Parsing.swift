@@ -30,6 +30,12 @@ extension JSONValue {
         return members.first { $0.0 == key }?.1
     }
 
+    /// The same object with more members after its own; any other value unchanged.
+    public func adding(_ members: [(String, JSONValue)]) -> JSONValue {
+        guard case .object(let existing) = self else { return self }
+        return .object(existing + members)
+    }
+
     /// The text of a string, or the digits of a number.
     public var text: String? {
         switch self {
