@@ -336,3 +336,90 @@ extension DurabilityTests {
         #expect(try DurabilityTests.integrity(of: database) == "ok")
     }
 }
+
+/// The long-running commands: started, fed, and stopped as a user would with Ctrl-C.
+@Suite("dealflow events --follow and deliver, running", .serialized)
+struct RunningCommandTests {
+    /// Starts `dealflow` in the sandbox with its standard output going to a file.
+    static func start(_ arguments: [String], in sandbox: Sandbox, output: String) throws -> Process {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        process.environment = CLI.baseEnvironment.merging([
+            "DEALFLOW_DB": sandbox.database, "DEALFLOW_NOW": "2026-11-23T14:00:00Z", "DEALFLOW_ACTOR": "ana",
+            "DEALFLOW_ROLE": "rep",
+        ]) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// The lines of a file once it has at least `count` of them, waiting up to ten seconds.
+    static func lines(of path: String, atLeast count: Int) throws -> [String] {
+        for _ in 0..<100 {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+            if lines.count >= count { return lines }
+            usleep(100_000)
+        }
+        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func eventsFollowStreamsNewEventsAsJSONLines() throws {
+        let sandbox = try SchedulerCommandTests.sandboxWithReminders(2)
+        let output = try sandbox.write("follow.jsonl", "")
+        let follower = try Self.start(["events", "--follow"], in: sandbox, output: output)
+        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
+        #expect(try Self.lines(of: output, atLeast: 2).count == 2)  // the two deals imported
+        #expect(try sandbox.run("deal", "create", "--workflow", "remind", "--id", "new").status == 0)
+        let lines = try Self.lines(of: output, atLeast: 3)
+        let events = lines.compactMap { try? JSONValue.parse($0) }
+        #expect(events.map { $0["id"]?.text } == ["1", "2", "3"])
+        #expect(events.last?["deal"]?.text == "new")
+        #expect(events.last?["type"]?.text == "deal.created")
+        kill(follower.processIdentifier, SIGINT)
+        follower.waitUntilExit()
+    }
+
+    @Test func deliverKeepsDeliveringUntilInterrupted() throws {
+        let sandbox = try SchedulerCommandTests.sandboxWithReminders(1)
+        let delivered = sandbox.directory.appendingPathComponent("delivered.jsonl").path
+        FileManager.default.createFile(atPath: delivered, contents: nil)
+        let output = try sandbox.write("deliver.out", "")
+        let delivery = try Self.start(
+            ["deliver", "--exec", "cat >> '\(delivered)'", "--consumer", "live"],
+            in: sandbox,
+            output: output
+        )
+        defer { if delivery.isRunning { kill(delivery.processIdentifier, SIGKILL) } }
+        #expect(try Self.lines(of: delivered, atLeast: 1).count == 1)
+        #expect(try sandbox.run("scheduler", "run", "--once", now: "2026-11-23T11:00:00Z").status == 0)
+        let lines = try Self.lines(of: delivered, atLeast: 2)
+        #expect(lines.compactMap { try? JSONValue.parse($0)["type"]?.text } == ["deal.created", "task.reminder"])
+        kill(delivery.processIdentifier, SIGINT)
+        delivery.waitUntilExit()
+        #expect(delivery.terminationReason == .exit && delivery.terminationStatus == 0)
+        // Its place is kept: a later run sends nothing again.
+        let again = try sandbox.run("deliver", "--exec", "cat >> '\(delivered)'", "--consumer", "live", "--once")
+        #expect(again.output == "delivered 0 events, 0 events moved to the failed list\n")
+    }
+
+    @Test func dealShowListsOpenTasksAndPendingTimersWithTheirDueTimes() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.run("workflow", "apply", "workflows/b2b-sales.yaml")
+        _ = try sandbox.run("deal", "create", "--workflow", "b2b-sales", "--id", "d", "--set", "company=Acme")
+        let text = try sandbox.run("deal", "show", "d").output
+        #expect(text.contains("2026-11-24 09:00 -05:00  call  ana       First contact with Acme"))
+        #expect(
+            text.contains(
+                "pending timers:\n  DUE                      DOES\n  2026-12-23 09:00 -05:00  fire go_stale\n"
+            )
+        )
+        let json = try JSONValue.parse(try sandbox.run("deal", "show", "d", "--json").output)
+        #expect(json["tasks"]?.rendered(compact: true).contains("\"due_at\":\"2026-11-24T14:00:00Z\"") == true)
+        #expect(json["timers"]?.rendered(compact: true).contains("\"due_at\":\"2026-12-23T14:00:00Z\"") == true)
+        let limited = try JSONValue.parse(try sandbox.run("tasks", "list", "--limit", "1", "--json").output)
+        guard case .array(let tasks) = limited else { return }
+        #expect(tasks.count == 1)
+    }
+}
