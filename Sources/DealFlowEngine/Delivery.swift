@@ -1,5 +1,6 @@
 import DealFlowCore
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -82,6 +83,7 @@ public final class Delivery: Sendable {
     /// How hard to try.
     public let policy: Policy
     private let clock: any EngineClock
+    private let stopRequested = Atomic<Bool>(false)
 
     /// Creates a delivery.
     public init(
@@ -106,21 +108,21 @@ public final class Delivery: Sendable {
         -> Report
     {
         var report = Report()
-        while !Task.isCancelled {
+        while !isStopping {
             let cursor = try await outbox.deliveryCursor(consumer: consumer)
             let batch = try await outbox.events(after: cursor, type: nil, limit: 100)
             if batch.isEmpty { break }
             for event in batch {
-                if Task.isCancelled { return report }
+                if isStopping { return report }
                 var attempt = 0
                 var failure: DeliveryFailure?
                 repeat {
                     attempt += 1
                     failure = await send(event)
-                    if failure != nil && attempt < policy.maxAttempts {
-                        try await Task.sleep(for: policy.backoff(after: attempt))
-                    }
-                } while failure != nil && attempt < policy.maxAttempts
+                    if failure != nil && attempt < policy.maxAttempts { await nap(policy.backoff(after: attempt)) }
+                } while failure != nil && attempt < policy.maxAttempts && !isStopping
+                // Stopped between attempts: the event stays pending for the next run, not dead-lettered.
+                if failure != nil && attempt < policy.maxAttempts { return report }
                 let letter = failure.map {
                     DeadLetter(
                         consumer: consumer,
@@ -136,6 +138,39 @@ public final class Delivery: Sendable {
             }
         }
         return report
+    }
+
+    /// Delivers as events arrive, checking for new ones every `poll`, until ``stop()``: the event in
+    /// hand is finished and its acknowledgement stored before it returns.
+    ///
+    /// - Parameter onReport: called after each round that delivered or gave up on something.
+    public func run(
+        poll: Duration = .milliseconds(500),
+        onEvent: @Sendable (EventRecord, DeliveryFailure?) -> Void = { _, _ in },
+        onReport: @Sendable (Report) -> Void = { _ in }
+    ) async throws {
+        while !isStopping {
+            let report = try await deliverPending(onEvent: onEvent)
+            if report.delivered + report.failed > 0 { onReport(report) }
+            await nap(poll)
+        }
+    }
+
+    /// Asks ``run(poll:onEvent:onReport:)`` or ``deliverPending(onEvent:)`` to return after the event in
+    /// hand. Task cancellation is not used for this, since it would abandon the acknowledgement of an
+    /// event already delivered.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    private var isStopping: Bool { stopRequested.load(ordering: .relaxed) }
+
+    /// Waits, in short steps so that a stop is honoured promptly.
+    private func nap(_ duration: Duration) async {
+        let end = ContinuousClock.now + duration
+        while !isStopping && ContinuousClock.now < end {
+            try? await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
+        }
     }
 
     /// Sends each dead letter once more: delivered ones leave the list, failing ones stay with one
@@ -219,7 +254,10 @@ public struct CommandTransport: EventTransport {
                 try? await Task.sleep(for: timeout)
                 if process.isRunning { process.terminate() }
             }
-            input.fileHandleForWriting.write(Data((json + "\n").utf8))
+            // A command that exits without reading its input fails this attempt (by its status); the
+            // write must not raise SIGPIPE and take the whole delivery down with it.
+            signal(SIGPIPE, SIG_IGN)
+            try? input.fileHandleForWriting.write(contentsOf: Data((json + "\n").utf8))
             try? input.fileHandleForWriting.close()
         }
         guard status == 0 else {

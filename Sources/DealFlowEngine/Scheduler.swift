@@ -58,6 +58,9 @@ public final class Scheduler: Sendable {
         public var tasksCreated = 0
         /// Timers that no longer applied (their deal had left the stage) and were closed.
         public var obsolete = 0
+        /// Timers that could not be decided because their deal or workflow no longer reads; closed as
+        /// `failed`, each with a `timer.blocked` event saying why.
+        public var failed = 0
         /// Items another scheduler fired, or that were closed or snoozed, between reading and claiming.
         public var skipped = 0
         /// Items whose deal changed between deciding and claiming; they stay due and fire again.
@@ -69,7 +72,7 @@ public final class Scheduler: Sendable {
         public init() {}
 
         /// Items whose effects were written.
-        public var fired: Int { reminders + escalations + transitions + blocked + tasksCreated + obsolete }
+        public var fired: Int { reminders + escalations + transitions + blocked + tasksCreated + obsolete + failed }
 
         /// Adds another report's counts to this one.
         public mutating func add(_ other: Report) {
@@ -79,6 +82,7 @@ public final class Scheduler: Sendable {
             blocked += other.blocked
             tasksCreated += other.tasksCreated
             obsolete += other.obsolete
+            failed += other.failed
             skipped += other.skipped
             conflicts += other.conflicts
             maxLateness = max(maxLateness, other.maxLateness)
@@ -138,6 +142,8 @@ public final class Scheduler: Sendable {
                         report.blocked += 1
                     } else if firing.timerStatus == "cancelled" {
                         report.obsolete += 1
+                    } else if firing.timerStatus == "failed" {
+                        report.failed += 1
                     } else {
                         report.tasksCreated += 1
                     }
@@ -154,18 +160,38 @@ public final class Scheduler: Sendable {
     /// something sooner). A stop lets the batch in hand commit first.
     ///
     /// - Parameter onBatch: called after each batch that did something.
-    public func run(onBatch: @Sendable (Report) -> Void = { _ in }) async throws {
+    /// A failing batch (the database unavailable longer than its busy timeout, say) commits nothing; it
+    /// is reported to `onError` and tried again after a pause that doubles up to 30 seconds, so that a
+    /// passing problem does not stop the daemon.
+    ///
+    /// - Parameters:
+    ///   - onBatch: called after each batch that did something.
+    ///   - onError: called with each failure, and the seconds until the next attempt.
+    public func run(
+        onBatch: @Sendable (Report) -> Void = { _ in },
+        onError: @Sendable (any Error, Int) -> Void = { _, _ in }
+    ) async throws {
         var lastPass: Date?
+        var failures = 0
         while !isStopping {
             let now = clock.now()
-            let (report, more) = try await fireBatch(at: now, freshSince: lastPass)
-            lastPass = now
-            if report.fired + report.skipped + report.conflicts > 0 { onBatch(report) }
-            if !more { try await sleepUntilDue() }
+            do {
+                let (report, more) = try await fireBatch(at: now, freshSince: lastPass)
+                failures = 0
+                lastPass = now
+                if report.fired + report.skipped + report.conflicts > 0 { onBatch(report) }
+                if !more { try await sleepUntilDue() }
+            } catch {
+                failures += 1
+                let pause = min(30, 1 << min(failures - 1, 5))
+                onError(error, pause)
+                let resume = ContinuousClock.now + .seconds(pause)
+                while !isStopping && ContinuousClock.now < resume { try? await Task.sleep(for: .milliseconds(250)) }
+            }
         }
     }
 
-    /// Asks a running ``run(onBatch:)`` to return after the batch in hand.
+    /// Asks a running ``run(onBatch:onError:)`` to return after the batch in hand.
     public func stop() {
         stopRequested.store(true, ordering: .relaxed)
     }
@@ -237,8 +263,20 @@ public final class Scheduler: Sendable {
         guard let record = try await store.deal(id: timer.dealID) else {
             return Firing(item: item, firedAt: now, timerStatus: "cancelled")
         }
-        let workflow = try await engine.workflow(id: record.workflowID, version: record.workflowVersion)
-        let deal = try Deal(record: record, workflow: workflow)
+        // A database failure stops the batch (nothing is claimed); a deal or workflow that no longer
+        // reads is this one item's problem.
+        let workflow: ValidatedWorkflow
+        let deal: Deal
+        do {
+            workflow = try await engine.workflow(id: record.workflowID, version: record.workflowVersion)
+        } catch let error as EngineError {
+            return unreadable(timer, item, record, reason: error.description, at: now, lateness: lateness)
+        }
+        do {
+            deal = try Deal(record: record, workflow: workflow)
+        } catch {
+            return unreadable(timer, item, record, reason: "\(error)", at: now, lateness: lateness)
+        }
         let due = DueTimer(
             stage: timer.stage,
             index: timer.timerIndex,
@@ -262,29 +300,15 @@ public final class Scheduler: Sendable {
             }
             return Firing(item: item, firedAt: now, change: dealChange)
         case .blocked(let attempt):
-            let data = JSONValue.object(
-                [
-                    ("deal", .string(deal.id)), ("workflow", .string(workflow.id)), ("stage", .string(deal.stage)),
-                    ("transition", .string(attempt.transition)), ("timer", .string(timer.id)),
-                    ("due_at", .string(DateTimeFormat.iso8601(timer.dueAt))),
-                    ("blockers", .array(attempt.blockers.map(\.json))),
-                ] + lateness
-            )
-            let event = EventRecord(
-                type: "timer.blocked",
-                dealID: deal.id,
-                workflowID: workflow.id,
-                at: now,
-                data: data.rendered(compact: true),
-                key: item.key
-            )
             return Firing(
                 item: item,
                 firedAt: now,
                 timerStatus: "blocked",
                 attempt: attempt.record,
                 timers: next.map { [$0] } ?? [],
-                events: [event]
+                events: [
+                    blockedEvent(timer, item, stage: deal.stage, attempt.transition, attempt.blockers, now, lateness)
+                ]
             )
         case .task(let task):
             return Firing(
@@ -296,5 +320,53 @@ public final class Scheduler: Sendable {
         case .obsolete:
             return Firing(item: item, firedAt: now, timerStatus: "cancelled")
         }
+    }
+
+    /// A `timer.blocked` event: which timer, which transition, and why.
+    private func blockedEvent(
+        _ timer: TimerRecord,
+        _ item: DueItem,
+        stage: String,
+        _ transition: String,
+        _ blockers: [Blocker],
+        _ now: Date,
+        _ lateness: [(String, JSONValue)]
+    ) -> EventRecord {
+        let data = JSONValue.object(
+            [
+                ("deal", .string(timer.dealID)), ("workflow", .string(timer.workflowID)), ("stage", .string(stage)),
+                ("transition", .string(transition)), ("timer", .string(timer.id)),
+                ("due_at", .string(DateTimeFormat.iso8601(timer.dueAt))), ("blockers", .array(blockers.map(\.json))),
+            ] + lateness
+        )
+        return EventRecord(
+            type: "timer.blocked",
+            dealID: timer.dealID,
+            workflowID: timer.workflowID,
+            at: now,
+            data: data.rendered(compact: true),
+            key: item.key
+        )
+    }
+
+    /// A timer whose deal or workflow version no longer reads (a stored value or workflow that an
+    /// upgrade refuses) cannot be decided: it is closed as `failed` with a `timer.blocked` event saying
+    /// why, rather than blocking every batch after it.
+    private func unreadable(
+        _ timer: TimerRecord,
+        _ item: DueItem,
+        _ record: DealRecord,
+        reason: String,
+        at now: Date,
+        lateness: [(String, JSONValue)]
+    ) -> Firing {
+        let blocker = Blocker(kind: .action, expression: timer.transition ?? "next task", message: reason, values: [])
+        let transition = timer.transition ?? ""
+        return Firing(
+            item: item,
+            firedAt: now,
+            timerStatus: "failed",
+            events: [blockedEvent(timer, item, stage: record.stage, transition, [blocker], now, lateness)]
+        )
     }
 }

@@ -120,16 +120,14 @@ struct DeliverCommand: AsyncParsableCommand {
                 Output.print(try await delivery.deliverPending(onEvent: progress).text(json: json, retrying: false))
                 return
             }
-            let task = Task {
-                while !Task.isCancelled {
-                    let report = try await delivery.deliverPending(onEvent: progress)
-                    if report.delivered + report.failed > 0 { Output.print(report.text(json: json, retrying: false)) }
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-            }
             try await Daemon.run(
-                body: { _ = await task.result },
-                stop: { task.cancel() }
+                body: {
+                    try await delivery.run(
+                        onEvent: progress,
+                        onReport: { Output.print($0.text(json: json, retrying: false)) }
+                    )
+                },
+                stop: { delivery.stop() }
             )
         }
     }

@@ -58,12 +58,19 @@ struct SchedulerCommand: AsyncParsableCommand {
                 }
                 try await Daemon.run(
                     body: {
-                        try await scheduler.run { report in
-                            let now = clock.now()
-                            Output.print(
-                                json ? report.json(at: now).rendered(compact: true) + "\n" : report.line(at: now) + "\n"
-                            )
-                        }
+                        try await scheduler.run(
+                            onBatch: { report in
+                                let now = clock.now()
+                                Output.print(
+                                    json
+                                        ? report.json(at: now).rendered(compact: true) + "\n"
+                                        : report.line(at: now) + "\n"
+                                )
+                            },
+                            onError: { error, pause in
+                                Output.error("error: \(error); trying again in \(pause) s\n")
+                            }
+                        )
                     },
                     stop: { scheduler.stop() }
                 )
@@ -79,6 +86,7 @@ extension Scheduler.Report {
         let parts = [
             (reminders, "reminder"), (escalations, "escalation"), (transitions, "transition"),
             (blocked, "blocked transition"), (tasksCreated, "repeating task"), (obsolete, "obsolete timer"),
+            (failed, "unreadable timer"),
         ].filter { $0.0 > 0 }.map { Format.plural($0.0, $0.1) }
         var line = "\(DateTimeFormat.iso8601(now)) fired \(fired)"
         if !parts.isEmpty { line += ": " + parts.joined(separator: ", ") }
@@ -93,7 +101,8 @@ extension Scheduler.Report {
         .object([
             ("at", .string(DateTimeFormat.iso8601(now))), ("fired", .int(fired)), ("reminders", .int(reminders)),
             ("escalations", .int(escalations)), ("transitions", .int(transitions)), ("blocked", .int(blocked)),
-            ("tasks_created", .int(tasksCreated)), ("obsolete", .int(obsolete)), ("skipped", .int(skipped)),
+            ("tasks_created", .int(tasksCreated)), ("obsolete", .int(obsolete)), ("failed", .int(failed)),
+            ("skipped", .int(skipped)),
             ("conflicts", .int(conflicts)), ("max_lateness_seconds", .number(String(format: "%.3f", maxLateness))),
         ])
     }

@@ -371,6 +371,32 @@ struct SchedulerRecoveryTests {
         #expect(reminded == 200)
     }
 
+    @Test func aTimerWhoseDealNoLongerReadsFailsAloneAndDoesNotBlockTheRest() async throws {
+        let harness = try Harness(start: "2026-11-23T14:00:00Z")
+        try await harness.applyText(followUpWorkflow)
+        _ = try await harness.engine.create(workflowID: "follow", id: "broken", input: [], actor: ana)
+        _ = try await harness.engine.create(workflowID: "follow", id: "fine", input: [], actor: ana)
+        // A value its workflow's schema refuses, as an old or hand-edited database might hold.
+        try await harness.store.writer.write { db in
+            try db.execute(sql: #"UPDATE deals SET fields = '{"approved":"maybe"}' WHERE id = 'broken'"#)
+        }
+        harness.clock.set(instant("2026-11-26T14:00:00Z"))
+        let report = try await harness.scheduler.fireDue()
+        #expect(report.failed == 2)  // broken's expire and daily-check timers
+        #expect(report.transitions == 1)  // fine's expire
+        #expect(try await harness.engine.deal(id: "fine").deal.stage == "expired")
+        let statuses = try await harness.rows(
+            "SELECT DISTINCT status FROM timers WHERE deal_id = 'broken' AND status != 'cancelled'"
+        )
+        #expect(statuses.map { $0["status"] as String } == ["failed"])
+        let blocked = try await harness.rows(
+            "SELECT data FROM outbox WHERE type = 'timer.blocked' AND deal_id = 'broken'"
+        )
+        #expect(blocked.count == 2)
+        #expect((blocked.first?["data"] as String?)?.contains("no longer reads") == true)
+        #expect(try await harness.scheduler.fireDue().failed == 0)
+    }
+
     @Test func aFiringPerformedTwiceWritesItsEffectsOnce() async throws {
         let harness = try Harness(start: "2026-11-23T14:00:00Z")
         try await harness.applyText(followUpWorkflow)
