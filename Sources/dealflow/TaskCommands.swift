@@ -124,7 +124,7 @@ struct TaskCommand: AsyncParsableCommand {
 
         func validate() throws {
             if case .failure(let error) = CalendarDuration.parse(duration) {
-                throw ValidationError("'\(duration)' is not a duration: \(error.message)")
+                throw ValidationError(error.message)
             }
         }
 
