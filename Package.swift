@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "DealFlowYAML", targets: ["DealFlowYAML"]),
         .library(name: "DealFlowEngine", targets: ["DealFlowEngine"]),
         .library(name: "DealFlowSQLite", targets: ["DealFlowSQLite"]),
+        .library(name: "DealFlowAnalytics", targets: ["DealFlowAnalytics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // libyaml itself (Debian: libyaml-dev). We compose nodes ourselves so that every scalar keeps its
@@ -34,11 +38,15 @@ let package = Package(
                 "DealFlowCore", "DealFlowYAML",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        .target(name: "DealFlowAnalytics", dependencies: ["DealFlowCore", .product(name: "Plot", package: "Plot")]),
         .target(
             name: "DealFlowSQLite",
-            dependencies: ["DealFlowCore", "DealFlowEngine", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "DealFlowCore", "DealFlowEngine", "DealFlowAnalytics", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .target(name: "DealFlowTestKit", dependencies: ["DealFlowCore", "DealFlowEngine"]),
         .executableTarget(
@@ -48,6 +56,9 @@ let package = Package(
                 "DealFlowYAML",
                 "DealFlowEngine",
                 "DealFlowSQLite",
+                "DealFlowAnalytics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -57,8 +68,18 @@ let package = Package(
         .testTarget(name: "DealFlowCoreTests", dependencies: ["DealFlowCore"]),
         .testTarget(name: "DealFlowYAMLTests", dependencies: ["DealFlowCore", "DealFlowYAML"]),
         .testTarget(
+            name: "DealFlowAnalyticsTests",
+            dependencies: [
+                "DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowAnalytics",
+                "DealFlowTestKit",
+            ]
+        ),
+        .testTarget(
             name: "DealFlowEngineTests",
-            dependencies: ["DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowTestKit"]
+            dependencies: [
+                "DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowTestKit",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "DealFlowCLITests",

@@ -1,0 +1,62 @@
+import DealFlowCore
+import Foundation
+
+/// The dates a report covers, `[from, to)`, read in the workflow's time zone; either end may be open.
+public struct ReportPeriod: Hashable, Sendable {
+    /// The first day in the period.
+    public var from: LocalDate?
+    /// The first day after the period.
+    public var to: LocalDate?
+    /// 00:00 of `from` in the workflow's zone.
+    public let start: Date?
+    /// 00:00 of `to` in the workflow's zone.
+    public let end: Date?
+
+    /// A period of local dates in a calendar's zone.
+    public init(from: LocalDate?, to: LocalDate?, calendar: ZonedCalendar) {
+        self.from = from
+        self.to = to
+        self.start = from.map(calendar.startOfDay)
+        self.end = to.map(calendar.startOfDay)
+    }
+
+    /// Whether an instant falls in the period.
+    public func contains(_ instant: Date) -> Bool {
+        if let start, instant < start { return false }
+        if let end, instant >= end { return false }
+        return true
+    }
+
+    /// Whether a local date falls in the period.
+    public func contains(_ date: LocalDate) -> Bool {
+        if let from, date < from { return false }
+        if let to, date >= to { return false }
+        return true
+    }
+
+    /// `from` and `to` as JSON (`null` when open).
+    var json: [(String, JSONValue)] {
+        [("from", from.map { .string($0.description) } ?? .null), ("to", to.map { .string($0.description) } ?? .null)]
+    }
+}
+
+/// What every KPI needs besides the deals: the workflow, the period and the present.
+public struct ReportContext: Sendable {
+    public var workflow: ValidatedWorkflow
+    public var period: ReportPeriod
+    /// The moment "now": open visits and idle times are measured to it.
+    public var now: Date
+
+    /// Creates a context.
+    public init(workflow: ValidatedWorkflow, period: ReportPeriod, now: Date) {
+        self.workflow = workflow
+        self.period = period
+        self.now = now
+        self.calendar = workflow.definition.zonedCalendar
+    }
+
+    /// The workflow's zone and business calendar.
+    public let calendar: ZonedCalendar
+
+    func outcome(of stage: String) -> Outcome? { workflow.stage(named: stage)?.outcome?.value }
+}

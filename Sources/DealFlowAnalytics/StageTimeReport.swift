@@ -1,0 +1,107 @@
+import DealFlowCore
+import Foundation
+
+/// `stages`: how long deals stay in each stage, for the deals that entered it in the period: their
+/// latest visit and their visits added up, in calendar days and in business days (working days of the
+/// workflow's calendar). A visit still going on is measured to now and counted as open.
+public struct StageTimeReport: TimelineReducer, PipelineReport {
+    let context: ReportContext
+
+    /// The measures of one stage.
+    struct Measures {
+        var latestDays = Samples()
+        var latestBusinessDays = Samples()
+        var cumulativeDays = Samples()
+        var cumulativeBusinessDays = Samples()
+        var open = 0
+    }
+
+    private let stages: [String]
+    private var measures: [String: Measures] = [:]
+
+    /// An empty report for a context: every stage but the outcome stages, in file order.
+    public init(_ context: ReportContext) {
+        self.context = context
+        self.stages = context.workflow.definition.stages.filter { $0.outcome == nil }.map(\.name)
+        for stage in stages { measures[stage] = Measures() }
+    }
+
+    public mutating func add(_ deal: DealTimeline) {
+        var latest: [String: StageVisit] = [:]
+        var days: [String: Double] = [:]
+        var businessDays: [String: Double] = [:]
+        for visit in deal.visits where measures[visit.stage] != nil && context.period.contains(visit.enteredAt) {
+            let (calendarDays, working) = duration(visit)
+            latest[visit.stage] = visit
+            days[visit.stage, default: 0] += calendarDays
+            businessDays[visit.stage, default: 0] += working
+        }
+        for (stage, visit) in latest {
+            let (calendarDays, working) = duration(visit)
+            measures[stage]!.latestDays.add(calendarDays)
+            measures[stage]!.latestBusinessDays.add(working)
+            measures[stage]!.cumulativeDays.add(days[stage]!)
+            measures[stage]!.cumulativeBusinessDays.add(businessDays[stage]!)
+            if visit.leftAt == nil { measures[stage]!.open += 1 }
+        }
+    }
+
+    /// Calendar days (elapsed time / 24 h) and whole working days between entering and leaving.
+    private func duration(_ visit: StageVisit) -> (Double, Double) {
+        let end = visit.leftAt ?? context.now
+        let calendarDays = end.timeIntervalSince(visit.enteredAt) / 86_400
+        let working = context.calendar.businessDaysBetween(
+            context.calendar.date(of: visit.enteredAt),
+            context.calendar.date(of: end)
+        )
+        return (calendarDays, Double(working))
+    }
+
+    /// Each stage's latest-visit measures in calendar days, for the HTML report.
+    var latestDays: [(stage: String, samples: Samples, open: Int)] {
+        stages.map { ($0, measures[$0]!.latestDays, measures[$0]!.open) }
+    }
+
+    /// Median, p90 and mean in calendar and in business days.
+    private static func json(_ days: Samples, _ businessDays: Samples) -> JSONValue {
+        let calendar: [(String, JSONValue)] = Array(days.json(unit: "days").dropFirst())
+        let working: [(String, JSONValue)] = Array(businessDays.json(unit: "business_days").dropFirst())
+        return .object(calendar + working)
+    }
+
+    private func json(_ stage: String) -> JSONValue {
+        let m = measures[stage]!
+        return .object([
+            ("stage", .string(stage)), ("deals", .int(m.latestDays.count)), ("open", .int(m.open)),
+            ("latest_visit", StageTimeReport.json(m.latestDays, m.latestBusinessDays)),
+            ("cumulative", StageTimeReport.json(m.cumulativeDays, m.cumulativeBusinessDays)),
+        ])
+    }
+
+    public var json: JSONValue {
+        .object(
+            [("workflow", .string(context.workflow.id))] + context.period.json + [
+                ("stages", .array(stages.map(json)))
+            ]
+        )
+    }
+
+    public func tables(_ cell: CellFormat) -> [ReportTable] {
+        [
+            ReportTable(
+                columns: [
+                    "STAGE", "DEALS", "OPEN", "MEDIAN DAYS", "P90 DAYS", "MEAN DAYS", "MEDIAN BUSINESS DAYS",
+                    "CUMULATIVE MEAN DAYS",
+                ],
+                rows: stages.map { stage in
+                    let m = measures[stage]!
+                    return [
+                        stage, String(m.latestDays.count), String(m.open), cell.days(m.latestDays.median),
+                        cell.days(m.latestDays.percentile(90)), cell.days(m.latestDays.mean),
+                        cell.days(m.latestBusinessDays.median), cell.days(m.cumulativeDays.mean),
+                    ]
+                }
+            )
+        ]
+    }
+}
