@@ -279,7 +279,8 @@ public struct PipelineDashboard: TimelineReducer {
     private var stageChart: Node<HTML.BodyContext> {
         let rows = stages.latestDays
         let longest = max(rows.compactMap { $0.samples.percentile(90) }.max() ?? 1, 1)
-        let scale = PipelineDashboard.barArea / longest
+        // Room on the right for the label after the whisker.
+        let scale = (PipelineDashboard.barArea - 110) / longest
         let rowHeight = 34.0
         var nodes: [Node<HTML.BodyContext>] = []
         for (index, row) in rows.enumerated() {
@@ -312,7 +313,8 @@ public struct PipelineDashboard: TimelineReducer {
         var y = 8.0
         for currency in currencies {
             let largest = max(rows.map { $0.cumulative.amount[currency].doubleValue }.max() ?? 1, 1)
-            let scale = PipelineDashboard.barArea / largest
+            // Room on the right for the amounts.
+            let scale = (PipelineDashboard.barArea - 170) / largest
             nodes.append(
                 PipelineDashboard.text(currency.isEmpty ? "amount" : currency, x: 4, y: y + 14, className: "t strong")
             )
@@ -349,7 +351,7 @@ public struct PipelineDashboard: TimelineReducer {
                 )
                 nodes.append(
                     PipelineDashboard.text(
-                        "\(amount.formatted(places: 0)) (weighted \(weighted.formatted(places: 0)))",
+                        "\(amount.formatted(places: 0)) · weighted \(weighted.formatted(places: 0))",
                         x: left + amount.doubleValue * scale + 8,
                         y: y + 15,
                         className: "t muted"
@@ -396,6 +398,7 @@ public struct PipelineDashboard: TimelineReducer {
         .card .label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #6b7280; }
         .card .value { font-size: 26px; font-weight: 600; margin: 2px 0; }
         .card .detail { font-size: 12px; color: #6b7280; }
+        svg { max-width: 100%; height: auto; }
         svg .t { font-size: 13px; fill: #374151; }
         svg .strong { font-weight: 600; }
         svg .muted { fill: #6b7280; font-size: 12px; }

@@ -77,6 +77,7 @@ extension Engine {
         let accepted = changes.filter { !existing.contains($0.change.deal.id) }
         do {
             try await store.commit(accepted.map(\.change))
+            for item in accepted { metrics.committed(item.change) }
         } catch StoreError.duplicateDeal(let id) {
             // Created by another process since the check: report it like any other row.
             let row = accepted.first { $0.change.deal.id == id }?.row ?? 0

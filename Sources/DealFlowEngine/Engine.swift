@@ -22,6 +22,8 @@ public final class Engine: Sendable {
     public let clock: any EngineClock
     /// Where new ids come from.
     public let identifiers: any IdentifierSource
+    /// Where transitions, blocked attempts and scheduled tasks are counted.
+    public let metrics: EngineMetrics
     private let cache = Mutex<[String: ValidatedWorkflow]>([:])
 
     /// How many times a change is decided again when other processes keep changing the deal.
@@ -31,11 +33,13 @@ public final class Engine: Sendable {
     public init(
         store: any DealStore,
         clock: any EngineClock = SystemClock(),
-        identifiers: any IdentifierSource = RandomIdentifiers()
+        identifiers: any IdentifierSource = RandomIdentifiers(),
+        metrics: EngineMetrics = .none
     ) {
         self.store = store
         self.clock = clock
         self.identifiers = identifiers
+        self.metrics = metrics
     }
 
     // MARK: - Workflows
@@ -200,7 +204,9 @@ public final class Engine: Sendable {
         )
         guard case .applied(let change) = decision else { throw error(for: decision, dealID: dealID) }
         do {
-            try await store.commit([record(change, workflow: workflow)])
+            let committed = record(change, workflow: workflow)
+            try await store.commit([committed])
+            metrics.committed(committed)
         } catch StoreError.duplicateDeal(let id) {
             throw EngineError.duplicateDeal(id)
         }
@@ -226,7 +232,9 @@ public final class Engine: Sendable {
             case .unchanged: return (current, [])
             case .applied(let change):
                 do {
-                    try await store.commit([record(change, workflow: current.workflow)])
+                    let committed = record(change, workflow: current.workflow)
+                    try await store.commit([committed])
+                    metrics.committed(committed)
                     return (DealView(deal: change.deal, workflow: current.workflow), change.entry.changes)
                 } catch StoreError.versionConflict {
                     continue
@@ -293,6 +301,7 @@ public final class Engine: Sendable {
                 }
                 do {
                     let receipts = try await store.commit([record])
+                    metrics.committed(record)
                     return FireResult(
                         change: change,
                         workflow: current.workflow,
@@ -308,6 +317,7 @@ public final class Engine: Sendable {
                 }
             case .blocked(let attempt), .refused(let attempt):
                 try await store.recordAttempt(attempt.record)
+                metrics.attempted(attempt, workflow: current.workflow.id)
                 throw error(for: decision, dealID: dealID)
             default:
                 throw error(for: decision, dealID: dealID)

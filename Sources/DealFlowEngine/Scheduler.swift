@@ -25,6 +25,8 @@ public final class Scheduler: Sendable {
     public let batchSize: Int
     /// How often a sleeping scheduler checks whether another process scheduled something earlier.
     public let changePollInterval: Duration
+    /// Where claims, reminders, their lateness and timer transitions are counted.
+    public let metrics: EngineMetrics
     private let engine: Engine
     private let stopRequested = Atomic<Bool>(false)
 
@@ -34,14 +36,16 @@ public final class Scheduler: Sendable {
         clock: any EngineClock = SystemClock(),
         identifiers: any IdentifierSource = RandomIdentifiers(),
         batchSize: Int = 500,
-        changePollInterval: Duration = .seconds(1)
+        changePollInterval: Duration = .seconds(1),
+        metrics: EngineMetrics = .none
     ) {
         precondition(batchSize > 0, "a batch holds at least one item")
         self.store = store
         self.clock = clock
         self.batchSize = batchSize
         self.changePollInterval = changePollInterval
-        engine = Engine(store: store, clock: clock, identifiers: identifiers)
+        self.metrics = metrics
+        engine = Engine(store: store, clock: clock, identifiers: identifiers, metrics: metrics)
     }
 
     /// What a pass or a batch fired.
@@ -132,6 +136,7 @@ public final class Scheduler: Sendable {
             case .conflict: report.conflicts += 1
             case .performed:
                 report.maxLateness = max(report.maxLateness, now.timeIntervalSince(firing.item.dueAt))
+                metrics.performed(firing, lateness: now.timeIntervalSince(firing.item.dueAt))
                 switch firing.item {
                 case .reminder: report.reminders += 1
                 case .escalation: report.escalations += 1
