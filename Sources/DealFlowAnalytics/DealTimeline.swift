@@ -122,6 +122,14 @@ public protocol PipelineHistorySource: Sendable {
         into reducer: Reducer
     ) async throws -> Reducer
 
+    /// Folds every deal of a workflow (of one owner, if given) without reading the history: visits are
+    /// empty and the last touch is the deal's latest change. For gauges of the present.
+    func scanDeals<Reducer: TimelineReducer>(
+        workflow: ValidatedWorkflow,
+        owner: String?,
+        into reducer: Reducer
+    ) async throws -> Reducer
+
     /// The tasks of a workflow's deals (assigned to one user or role, if given).
     func taskFacts(workflowID: String, assignee: String?) async throws -> [TaskFact]
 }

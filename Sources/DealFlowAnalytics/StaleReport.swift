@@ -1,8 +1,8 @@
 import DealFlowCore
 import Foundation
 
-/// `stale`: deals in a stage with `rot_after` (outcome stages aside) with no transition and no field
-/// change for longer than it, oldest first. The period does not apply: staleness is about now.
+/// `stale`: open deals (no outcome) in a stage with `rot_after`, with no transition and no field change
+/// for longer than it, oldest first. The period does not apply: staleness is about now.
 public struct StaleReport: TimelineReducer, PipelineReport {
     let context: ReportContext
 
@@ -22,7 +22,7 @@ public struct StaleReport: TimelineReducer, PipelineReport {
     public init(_ context: ReportContext) { self.context = context }
 
     public mutating func add(_ deal: DealTimeline) {
-        guard let stage = context.workflow.stage(named: deal.stage), stage.outcome == nil,
+        guard deal.outcome == nil, let stage = context.workflow.stage(named: deal.stage), stage.outcome == nil,
             let rotAfter = stage.rotAfter?.value,
             context.calendar.adding(rotAfter, to: deal.lastTouch) < context.now
         else { return }

@@ -21,6 +21,8 @@ extension Engine {
         skipBadRows: Bool,
         actor: Actor
     ) async throws -> ImportReport {
+        let started = ContinuousClock.now
+        defer { metrics.finished("import", since: started) }
         var problems = readProblems
         var changes: [(row: Int, change: DealChange)] = []
         var ids = Set<String>()

@@ -193,6 +193,8 @@ public final class Engine: Sendable {
         input: [FieldInput],
         actor: Actor
     ) async throws -> DealView {
+        let started = ContinuousClock.now
+        defer { metrics.finished("create", since: started) }
         let workflow = try await workflow(id: workflowID)
         let dealID = id ?? identifiers.next("deal")
         let decision = DealMachine.decide(
@@ -219,6 +221,8 @@ public final class Engine: Sendable {
         input: [FieldInput],
         actor: Actor
     ) async throws -> (DealView, changes: [FieldChange]) {
+        let started = ContinuousClock.now
+        defer { metrics.finished("update", since: started) }
         for _ in 0..<Engine.attempts {
             let current = try await deal(id: dealID)
             let decision = DealMachine.decide(
@@ -257,6 +261,8 @@ public final class Engine: Sendable {
         idempotencyKey: String? = nil,
         actor: Actor
     ) async throws -> FireResult {
+        let started = ContinuousClock.now
+        defer { metrics.finished("fire", since: started) }
         let request = Engine.describe(transition: transition, input: input, note: note)
         func replay(_ first: IdempotentResult, key: String) throws -> FireResult {
             guard first.request == request else {

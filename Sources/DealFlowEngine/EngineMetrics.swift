@@ -64,7 +64,12 @@ public struct EngineMetrics: Sendable {
 
     /// An attempt that changed nothing: blocked (once per kind of blocker) or refused for the role.
     func attempted(_ attempt: AuditEntry, workflow: String) {
-        attempted(kind: attempt.kind, transition: attempt.transition, blockerKinds: attempt.blockers.map(\.kind.rawValue), workflow: workflow)
+        attempted(
+            kind: attempt.kind,
+            transition: attempt.transition,
+            blockerKinds: attempt.blockers.map(\.kind.rawValue),
+            workflow: workflow
+        )
     }
 
     /// The same, for an attempt already stored as a record (a timer's blocked transition).
@@ -111,5 +116,14 @@ public struct EngineMetrics: Sendable {
         case .timer(let timer):
             if let attempt = firing.attempt { attempted(attempt, workflow: timer.workflowID) }
         }
+    }
+
+    /// A command (`create`, `update`, `fire`, `import`, `scheduler_batch`) took the time since `start`.
+    func finished(_ command: String, since start: ContinuousClock.Instant) {
+        guard isEnabled else { return }
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        Timer(label: Name.commandDuration, dimensions: [("command", command)], factory: factory)
+            .recordNanoseconds(nanoseconds)
     }
 }

@@ -118,6 +118,8 @@ public final class Scheduler: Sendable {
     /// to a quarter of the batch, so that a backlog never starves fresh work), then the oldest. Returns
     /// whether more may be due.
     public func fireBatch(at now: Date, freshSince: Date?) async throws -> (report: Report, more: Bool) {
+        let started = ContinuousClock.now
+        defer { metrics.finished("scheduler_batch", since: started) }
         var items: [DueItem] = []
         if let freshSince {
             items = try await store.dueItems(dueBy: now, since: freshSince, limit: max(1, batchSize / 4))
@@ -186,6 +188,8 @@ public final class Scheduler: Sendable {
                 lastPass = now
                 if report.fired + report.skipped + report.conflicts > 0 { onBatch(report) }
                 if !more { try await sleepUntilDue() }
+            } catch is CancellationError {
+                return  // Stopped: not a failure to report.
             } catch {
                 failures += 1
                 let pause = min(30, 1 << min(failures - 1, 5))

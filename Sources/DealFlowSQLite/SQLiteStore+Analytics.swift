@@ -13,8 +13,6 @@ extension SQLiteStore: PipelineHistorySource {
         into reducer: Reducer
     ) async throws -> Reducer {
         let mapping = workflow.definition.dealFields
-        // A field's value by a JSON path; field names are identifiers, so quoting them is enough.
-        func path(_ field: Located<String>?) -> String { field.map { "$.\"\($0.value)\"" } ?? "$.\"\"" }
         var sql = """
             SELECT d.id, d.owner, d.created_at, d.stage, d.outcome,
                 json_extract(d.fields, ?), json_extract(d.fields, ?), json_extract(d.fields, ?),
@@ -23,7 +21,7 @@ extension SQLiteStore: PipelineHistorySource {
             WHERE d.workflow_id = ?
             """
         var arguments: StatementArguments = [
-            path(mapping.amount), path(mapping.currency), path(mapping.closeDate), workflow.id,
+            Self.path(mapping.amount), Self.path(mapping.currency), Self.path(mapping.closeDate), workflow.id,
         ]
         if let owner {
             sql += " AND d.owner = ?"
@@ -38,22 +36,61 @@ extension SQLiteStore: PipelineHistorySource {
                 let id: String = row[0]
                 if current?.id != id {
                     if let finished = current { reducer.add(finished) }
-                    current = DealTimeline(
-                        id: id,
-                        owner: row[1],
-                        createdAt: Millis.date(row[2]),
-                        stage: row[3],
-                        outcome: (row[4] as String?).flatMap(Outcome.init(rawValue:)),
-                        amount: (row[5] as String?).flatMap { ExactDecimal(parsing: $0) },
-                        currency: row[6],
-                        closeDate: (row[7] as String?).flatMap { LocalDate(iso: $0) }
-                    )
+                    current = Self.timeline(row)
                 }
                 current!.record(kind: row[8], at: Millis.date(row[9]), to: row[10])
             }
             if let finished = current { reducer.add(finished) }
             return reducer
         }
+    }
+
+    public func scanDeals<Reducer: TimelineReducer>(
+        workflow: ValidatedWorkflow,
+        owner: String?,
+        into reducer: Reducer
+    ) async throws -> Reducer {
+        let mapping = workflow.definition.dealFields
+        var sql = """
+            SELECT id, owner, created_at, stage, outcome,
+                json_extract(fields, ?), json_extract(fields, ?), json_extract(fields, ?), updated_at
+            FROM deals WHERE workflow_id = ?
+            """
+        var arguments: StatementArguments = [
+            Self.path(mapping.amount), Self.path(mapping.currency), Self.path(mapping.closeDate), workflow.id,
+        ]
+        if let owner {
+            sql += " AND owner = ?"
+            arguments += [owner]
+        }
+        return try await read { [sql, arguments] db in
+            var reducer = reducer
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                var deal = Self.timeline(row)
+                deal.lastTouch = Millis.date(row[8])
+                reducer.add(deal)
+            }
+            return reducer
+        }
+    }
+
+    /// A field's value by a JSON path; field names are identifiers, so quoting them is enough.
+    private static func path(_ field: Located<String>?) -> String { field.map { "$.\"\($0.value)\"" } ?? "$.\"\"" }
+
+    /// The deal columns every scan selects first: id, owner, created_at, stage, outcome, amount,
+    /// currency, close date.
+    private static func timeline(_ row: Row) -> DealTimeline {
+        DealTimeline(
+            id: row[0],
+            owner: row[1],
+            createdAt: Millis.date(row[2]),
+            stage: row[3],
+            outcome: (row[4] as String?).flatMap(Outcome.init(rawValue:)),
+            amount: (row[5] as String?).flatMap { ExactDecimal(parsing: $0) },
+            currency: row[6],
+            closeDate: (row[7] as String?).flatMap { LocalDate(iso: $0) }
+        )
     }
 
     public func taskFacts(workflowID: String, assignee: String?) async throws -> [TaskFact] {

@@ -16,17 +16,19 @@ struct Daemon: Service {
         }
     }
 
-    /// Runs `body` as the process's one service.
+    /// Runs `body` as the process's main service, beside any others (a metrics endpoint); when it
+    /// returns, the others are stopped too.
     static func run(
         body: @escaping @Sendable () async throws -> Void,
-        stop: @escaping @Sendable () -> Void
+        stop: @escaping @Sendable () -> Void,
+        beside others: [any Service] = []
     )
         async throws
     {
         var logger = Logger(label: "dealflow")
         logger.logLevel = .warning
         let group = ServiceGroup(
-            services: [Daemon(body: body, stop: stop)],
+            services: [Daemon(body: body, stop: stop)] + others,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

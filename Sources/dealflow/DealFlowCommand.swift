@@ -22,7 +22,7 @@ struct DealFlowCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, TaskCommand.self, SchedulerCommand.self,
-            EventsCommand.self, DeliverCommand.self, Report.self, Import.self, Demo.self,
+            EventsCommand.self, DeliverCommand.self, Report.self, Metrics.self, Import.self, Demo.self,
         ]
     )
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import DealFlowCore
 import DealFlowEngine
 import Foundation
+import Prometheus
 
 /// `dealflow scheduler`: fire what is due.
 struct SchedulerCommand: AsyncParsableCommand {
@@ -35,16 +36,35 @@ struct SchedulerCommand: AsyncParsableCommand {
         @Option(help: "Items claimed per transaction (default 500).")
         var batchSize = 500
 
+        @Option(
+            help: ArgumentHelp(
+                "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics: the store's, as 'dealflow metrics' prints them, plus this process's lateness and durations.",
+                valueName: "port"
+            )
+        )
+        var metricsPort: Int?
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+            if let metricsPort, !(1...65_535).contains(metricsPort) {
+                throw ValidationError("--metrics-port must be a TCP port from 1 to 65535, not \(metricsPort)")
+            }
+            if metricsPort != nil, once {
+                throw ValidationError("--metrics-port serves a running scheduler; drop --once")
+            }
         }
 
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let scheduler = Scheduler(store: try settings.store(), clock: settings.clock, batchSize: batchSize)
+                let store = try settings.store()
+                let process = PrometheusCollectorRegistry()
+                let metrics = EngineMetrics(
+                    factory: CatalogedPrometheusFactory(registry: process, keeping: MetricCatalog.processFamilies)
+                )
+                let scheduler = Scheduler(store: store, clock: settings.clock, batchSize: batchSize, metrics: metrics)
                 if once {
                     let now = settings.clock.now()
                     let report = try await scheduler.fireDue(at: now)
@@ -53,8 +73,26 @@ struct SchedulerCommand: AsyncParsableCommand {
                 }
                 let json = settings.json
                 let clock = settings.clock
+                var endpoints: [MetricsEndpoint] = []
+                if let metricsPort {
+                    endpoints.append(
+                        MetricsEndpoint(port: UInt16(metricsPort)) {
+                            let registry = PrometheusCollectorRegistry()
+                            try await StoreMetrics.record(
+                                into: registry,
+                                store: store,
+                                workflowID: nil,
+                                now: clock.now()
+                            )
+                            return registry.emitToString() + process.emitToString()
+                        }
+                    )
+                }
                 if !json {
-                    Output.error("scheduler running on \(settings.databasePath); stop it with Ctrl-C or SIGTERM\n")
+                    let serving = metricsPort.map { ", metrics at http://127.0.0.1:\($0)/metrics" } ?? ""
+                    Output.error(
+                        "scheduler running on \(settings.databasePath)\(serving); stop it with Ctrl-C or SIGTERM\n"
+                    )
                 }
                 try await Daemon.run(
                     body: {
@@ -72,7 +110,8 @@ struct SchedulerCommand: AsyncParsableCommand {
                             }
                         )
                     },
-                    stop: { scheduler.stop() }
+                    stop: { scheduler.stop() },
+                    beside: endpoints
                 )
                 if !json { Output.error("scheduler stopped\n") }
             }

@@ -10,7 +10,8 @@ struct HelpTests {
         [], ["validate"], ["graph"], ["workflow"], ["workflow", "apply"], ["workflow", "list"], ["workflow", "show"],
         ["deal"], ["deal", "create"], ["deal", "set"], ["deal", "fire"], ["deal", "show"], ["deal", "list"],
         ["deal", "history"], ["deal", "transitions"], ["tasks"], ["tasks", "list"], ["tasks", "done"],
-        ["tasks", "snooze"], ["scheduler"], ["scheduler", "run"], ["events"], ["deliver"], ["import"], ["demo"],
+        ["tasks", "snooze"], ["scheduler"], ["scheduler", "run"], ["events"], ["deliver"], ["report"], ["metrics"],
+        ["import"], ["demo"],
     ]
 
     @Test(arguments: commands)

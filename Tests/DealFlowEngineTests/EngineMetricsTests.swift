@@ -41,12 +41,20 @@ import Testing
         let manager = Actor(id: "maria", role: "manager")
 
         _ = try await engine.create(workflowID: "m", id: "d1", owner: "ana", input: [], actor: rep)
-        #expect(try metrics.expectCounter(EngineMetrics.Name.tasksScheduled, [("workflow", "m"), ("kind", "call")]).totalValue == 1)
+        #expect(
+            try metrics.expectCounter(EngineMetrics.Name.tasksScheduled, [("workflow", "m"), ("kind", "call")])
+                .totalValue == 1
+        )
 
         await #expect(throws: EngineError.self) { try await engine.fire(dealID: "d1", transition: "win", actor: rep) }
-        #expect(try metrics.expectCounter(EngineMetrics.Name.roleDenied, [("workflow", "m"), ("transition", "win")]).totalValue == 1)
+        #expect(
+            try metrics.expectCounter(EngineMetrics.Name.roleDenied, [("workflow", "m"), ("transition", "win")])
+                .totalValue == 1
+        )
 
-        await #expect(throws: EngineError.self) { try await engine.fire(dealID: "d1", transition: "win", actor: manager) }
+        await #expect(throws: EngineError.self) {
+            try await engine.fire(dealID: "d1", transition: "win", actor: manager)
+        }
         #expect(
             try metrics.expectCounter(
                 EngineMetrics.Name.blocked,
@@ -57,7 +65,10 @@ import Testing
         // The call falls due at 10:00; the scheduler runs at 10:30.
         clock.advance(by: 5_400)
         _ = try await scheduler.fireDue()
-        #expect(try metrics.expectCounter(EngineMetrics.Name.remindersFired, [("workflow", "m"), ("kind", "reminder")]).totalValue == 1)
+        #expect(
+            try metrics.expectCounter(EngineMetrics.Name.remindersFired, [("workflow", "m"), ("kind", "reminder")])
+                .totalValue == 1
+        )
         #expect(try metrics.expectCounter(EngineMetrics.Name.schedulerClaims).totalValue == 1)
         #expect(try metrics.expectTimer(EngineMetrics.Name.reminderLateness).values == [1_800_000_000_000])
 
@@ -69,6 +80,9 @@ import Testing
                 [("workflow", "m"), ("transition", "win"), ("from", "open"), ("to", "won")]
             ).totalValue == 1
         )
+        // Every fire is timed, refused and blocked ones too.
+        #expect(try metrics.expectTimer(EngineMetrics.Name.commandDuration, [("command", "fire")]).values.count == 3)
+        #expect(try metrics.expectTimer(EngineMetrics.Name.commandDuration, [("command", "create")]).values.count == 1)
         // No label anywhere names the deal or a person.
         let labels = metrics.counters.flatMap { $0.dimensions.map(\.1) }
         #expect(!labels.contains("d1") && !labels.contains("ana") && !labels.contains("maria"))

@@ -1,0 +1,104 @@
+import ArgumentParser
+import DealFlowAnalytics
+import DealFlowCore
+import DealFlowEngine
+import DealFlowSQLite
+import Foundation
+import Prometheus
+
+/// `dealflow metrics`: what the store knows, in the Prometheus text exposition format.
+struct Metrics: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the Prometheus metrics of the database (for node_exporter's textfile collector).",
+        discussion: """
+            Counters come from the history, the audit table, the tasks and the outbox, so they count what \
+            every process did since the database was made: transitions, blocked and refused attempts, \
+            tasks scheduled, reminders fired. Gauges are computed now: open deals and open amount per \
+            stage, the weighted pipeline, stale deals per stage, open and overdue tasks. Reads only.
+
+            To publish them: dealflow metrics > /var/lib/node_exporter/dealflow.prom.$$ && mv \
+            /var/lib/node_exporter/dealflow.prom.$$ /var/lib/node_exporter/dealflow.prom
+            """
+    )
+
+    @Option(help: "Only this workflow (default: every workflow).")
+    var workflow: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let settings = try global.resolved()
+        try await Output.run(settings) {
+            let store = try settings.store()
+            let registry = PrometheusCollectorRegistry()
+            try await StoreMetrics.record(
+                into: registry,
+                store: store,
+                workflowID: workflow,
+                now: settings.clock.now()
+            )
+            Output.print(registry.emitToString())
+        }
+    }
+}
+
+/// The store's counters of record and its gauges of the moment, written into a Prometheus registry.
+enum StoreMetrics {
+    static func record(
+        into registry: PrometheusCollectorRegistry,
+        store: SQLiteStore,
+        workflowID: String?,
+        now: Date
+    ) async throws {
+        let engine = Engine(store: store, clock: FixedClock(now))
+        let workflows: [ValidatedWorkflow]
+        if let workflowID {
+            workflows = [try await engine.workflow(id: workflowID)]
+        } else {
+            var latest: [ValidatedWorkflow] = []
+            for id in Set(try await engine.workflowVersions().map(\.id)).sorted() {
+                latest.append(try await engine.workflow(id: id))
+            }
+            workflows = latest
+        }
+        for count in try await store.recordedCounts(workflowID: workflowID) {
+            registry.makeCounter(descriptor: MetricCatalog.descriptor(count.name), labels: count.labels)
+                .increment(by: Int64(count.value))
+        }
+        typealias G = MetricCatalog.Gauge
+        func gauge(_ name: String, _ labels: [(String, String)], _ value: Double) {
+            registry.makeGauge(descriptor: MetricCatalog.descriptor(name), labels: labels).set(value)
+        }
+        for workflow in workflows {
+            var gauges = try await store.scanDeals(
+                workflow: workflow,
+                owner: nil,
+                into: PipelineGauges(workflow: workflow, now: now)
+            )
+            gauges.add(try await store.taskFacts(workflowID: workflow.id, assignee: nil))
+            let id = workflow.id
+            for stage in gauges.stages {
+                guard let deals = gauges.openDeals[stage] else { continue }
+                gauge(G.openDeals, [("workflow", id), ("stage", stage)], Double(deals))
+                let amounts = gauges.openAmount[stage] ?? MoneyTotals()
+                for currency in amounts.currencies {
+                    gauge(
+                        G.openAmount,
+                        [("workflow", id), ("stage", stage), ("currency", currency)],
+                        Double(amounts[currency].description) ?? 0
+                    )
+                }
+                gauge(G.staleDeals, [("workflow", id), ("stage", stage)], Double(gauges.staleDeals[stage] ?? 0))
+            }
+            for currency in gauges.weighted.currencies {
+                gauge(
+                    G.weightedPipeline,
+                    [("workflow", id), ("currency", currency)],
+                    Double(gauges.weighted[currency].description) ?? 0
+                )
+            }
+            gauge(G.openTasks, [("workflow", id)], Double(gauges.openTasks))
+            gauge(G.overdueTasks, [("workflow", id)], Double(gauges.overdueTasks))
+        }
+    }
+}
