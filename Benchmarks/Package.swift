@@ -46,5 +46,19 @@ let package = Package(
             path: "Benchmarks/SchedulerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "AnalyticsBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DealFlowCore", package: "DealFlow"),
+                .product(name: "DealFlowEngine", package: "DealFlow"),
+                .product(name: "DealFlowSQLite", package: "DealFlow"),
+                .product(name: "DealFlowAnalytics", package: "DealFlow"),
+                .product(name: "DealFlowYAML", package: "DealFlow"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/AnalyticsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

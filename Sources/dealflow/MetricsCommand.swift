@@ -37,13 +37,33 @@ struct Metrics: AsyncParsableCommand {
                 workflowID: workflow,
                 now: settings.clock.now()
             )
-            Output.print(registry.emitToString())
+            Output.print(StoreMetrics.sorted(registry.emitToString()))
         }
     }
 }
 
 /// The store's counters of record and its gauges of the moment, written into a Prometheus registry.
 enum StoreMetrics {
+    /// The exposition with its families in name order and each family's series sorted, so that two
+    /// runs on the same database print the same text (the registry writes them in hash order).
+    /// For counters and gauges only: a histogram's buckets must stay in their order.
+    static func sorted(_ exposition: String) -> String {
+        var families: [(name: String, header: [Substring], samples: [Substring])] = []
+        for line in exposition.split(separator: "\n") {
+            if line.hasPrefix("# HELP ") || families.isEmpty {
+                let name = line.split(separator: " ").dropFirst(2).first.map(String.init) ?? ""
+                families.append((name, [line], []))
+            } else if line.hasPrefix("#") {
+                families[families.count - 1].header.append(line)
+            } else {
+                families[families.count - 1].samples.append(line)
+            }
+        }
+        return families.sorted { $0.name < $1.name }
+            .map { ($0.header + $0.samples.sorted()).joined(separator: "\n") + "\n" }
+            .joined()
+    }
+
     static func record(
         into registry: PrometheusCollectorRegistry,
         store: SQLiteStore,
@@ -77,11 +97,13 @@ enum StoreMetrics {
             )
             gauges.add(try await store.taskFacts(workflowID: workflow.id, assignee: nil))
             let id = workflow.id
+            // Amounts only for workflows that say which field holds one.
+            let hasAmounts = workflow.definition.dealFields.amount != nil
             for stage in gauges.stages {
                 guard let deals = gauges.openDeals[stage] else { continue }
                 gauge(G.openDeals, [("workflow", id), ("stage", stage)], Double(deals))
                 let amounts = gauges.openAmount[stage] ?? MoneyTotals()
-                for currency in amounts.currencies {
+                for currency in amounts.currencies where hasAmounts {
                     gauge(
                         G.openAmount,
                         [("workflow", id), ("stage", stage), ("currency", currency)],
@@ -90,7 +112,7 @@ enum StoreMetrics {
                 }
                 gauge(G.staleDeals, [("workflow", id), ("stage", stage)], Double(gauges.staleDeals[stage] ?? 0))
             }
-            for currency in gauges.weighted.currencies {
+            for currency in gauges.weighted.currencies where hasAmounts {
                 gauge(
                     G.weightedPipeline,
                     [("workflow", id), ("currency", currency)],

@@ -84,7 +84,7 @@ struct SchedulerCommand: AsyncParsableCommand {
                                 workflowID: nil,
                                 now: clock.now()
                             )
-                            return registry.emitToString() + process.emitToString()
+                            return StoreMetrics.sorted(registry.emitToString()) + process.emitToString()
                         }
                     )
                 }
