@@ -68,8 +68,14 @@ public struct DealTimeline: Hashable, Sendable {
     /// Adds one history entry, in order: `created` opens the first visit, `transitioned` to another
     /// stage closes the current visit and opens the next, anything else only touches the deal.
     public mutating func record(kind: String, at instant: Date, to stage: String?) {
-        lastTouch = max(lastTouch, instant)
-        guard let stage, kind == "created" || kind == "transitioned" else { return }
+        record(at: instant, entering: kind == "created" || kind == "transitioned" ? stage : nil)
+    }
+
+    /// Adds one history entry, in order: one that enters a stage (creation, a transition), or, with
+    /// `nil`, one that only touches the deal (a field change).
+    public mutating func record(at instant: Date, entering stage: String?) {
+        if instant > lastTouch { lastTouch = instant }
+        guard let stage else { return }
         if let last = visits.indices.last {
             // A transition back into the same stage is a touch, not a new visit.
             if visits[last].stage == stage && visits[last].leftAt == nil { return }

@@ -17,49 +17,59 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
     }
 
     private let stages: [String]
-    private var measures: [String: Measures] = [:]
+    private let stageIndex: [String: Int]
+    private var measures: [Measures]
+    private var days: CalendarDays
+    /// Per deal, by stage index: its latest visit begun in the period and its visits added up.
+    private var latest: [StageVisit?]
+    private var totals: [(days: Double, working: Double)]
+    private var touched: [Int] = []
 
     /// An empty report for a context: every stage but the outcome stages, in file order.
     public init(_ context: ReportContext) {
         self.context = context
         self.stages = context.workflow.definition.stages.filter { $0.outcome == nil }.map(\.name)
-        for stage in stages { measures[stage] = Measures() }
+        self.stageIndex = Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1, $0) })
+        self.measures = Array(repeating: Measures(), count: stages.count)
+        self.days = CalendarDays(context.calendar)
+        self.latest = Array(repeating: nil, count: stages.count)
+        self.totals = Array(repeating: (0, 0), count: stages.count)
     }
 
     public mutating func add(_ deal: DealTimeline) {
-        var latest: [String: StageVisit] = [:]
-        var days: [String: Double] = [:]
-        var businessDays: [String: Double] = [:]
-        for visit in deal.visits where measures[visit.stage] != nil && context.period.contains(visit.enteredAt) {
+        for visit in deal.visits {
+            guard let index = stageIndex[visit.stage], context.period.contains(visit.enteredAt) else { continue }
             let (calendarDays, working) = duration(visit)
-            latest[visit.stage] = visit
-            days[visit.stage, default: 0] += calendarDays
-            businessDays[visit.stage, default: 0] += working
+            if latest[index] == nil { touched.append(index) }
+            latest[index] = visit
+            totals[index].days += calendarDays
+            totals[index].working += working
         }
-        for (stage, visit) in latest {
+        for index in touched {
+            let visit = latest[index]!
             let (calendarDays, working) = duration(visit)
-            measures[stage]!.latestDays.add(calendarDays)
-            measures[stage]!.latestBusinessDays.add(working)
-            measures[stage]!.cumulativeDays.add(days[stage]!)
-            measures[stage]!.cumulativeBusinessDays.add(businessDays[stage]!)
-            if visit.leftAt == nil { measures[stage]!.open += 1 }
+            measures[index].latestDays.add(calendarDays)
+            measures[index].latestBusinessDays.add(working)
+            measures[index].cumulativeDays.add(totals[index].days)
+            measures[index].cumulativeBusinessDays.add(totals[index].working)
+            if visit.leftAt == nil { measures[index].open += 1 }
+            latest[index] = nil
+            totals[index] = (0, 0)
         }
+        touched.removeAll(keepingCapacity: true)
     }
 
     /// Calendar days (elapsed time / 24 h) and whole working days between entering and leaving.
-    private func duration(_ visit: StageVisit) -> (Double, Double) {
+    private mutating func duration(_ visit: StageVisit) -> (Double, Double) {
         let end = visit.leftAt ?? context.now
         let calendarDays = end.timeIntervalSince(visit.enteredAt) / 86_400
-        let working = context.calendar.businessDaysBetween(
-            context.calendar.date(of: visit.enteredAt),
-            context.calendar.date(of: end)
-        )
+        let working = days.workdays(after: days.date(of: visit.enteredAt), through: days.date(of: end))
         return (calendarDays, Double(working))
     }
 
     /// Each stage's latest-visit measures in calendar days, for the HTML report.
     var latestDays: [(stage: String, samples: Samples, open: Int)] {
-        stages.map { ($0, measures[$0]!.latestDays, measures[$0]!.open) }
+        stages.indices.map { (stages[$0], measures[$0].latestDays, measures[$0].open) }
     }
 
     /// Median, p90 and mean in calendar and in business days.
@@ -70,7 +80,7 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
     }
 
     private func json(_ stage: String) -> JSONValue {
-        let m = measures[stage]!
+        let m = measures[stageIndex[stage]!]
         return .object([
             ("stage", .string(stage)), ("deals", .int(m.latestDays.count)), ("open", .int(m.open)),
             ("latest_visit", StageTimeReport.json(m.latestDays, m.latestBusinessDays)),
@@ -94,7 +104,7 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
                     "CUMULATIVE MEAN DAYS",
                 ],
                 rows: stages.map { stage in
-                    let m = measures[stage]!
+                    let m = measures[stageIndex[stage]!]
                     return [
                         stage, String(m.latestDays.count), String(m.open), cell.days(m.latestDays.median),
                         cell.days(m.latestDays.percentile(90)), cell.days(m.latestDays.mean),

@@ -5,44 +5,74 @@ import Foundation
 import GRDB
 
 extension SQLiteStore: PipelineHistorySource {
-    /// One ordered scan of the history joined to its deals (the `(deal_id, deal_version)` index gives
-    /// the order): each deal's timeline is built, handed to the reducer and dropped before the next.
+    /// Two cursors in one read transaction, both in deal id order: the deals of the workflow (their
+    /// fields' JSON read once per deal) and the whole history in its `(deal_id, deal_version)` index
+    /// order, so that SQLite neither sorts nor joins; entries of other deals are skipped. Each deal's
+    /// timeline is built, handed to the reducer and dropped before the next.
+    ///
+    /// - Complexity: O(history) time, O(one deal's history) memory.
     public func scanTimelines<Reducer: TimelineReducer>(
         workflow: ValidatedWorkflow,
         owner: String?,
         into reducer: Reducer
     ) async throws -> Reducer {
-        let mapping = workflow.definition.dealFields
-        var sql = """
-            SELECT d.id, d.owner, d.created_at, d.stage, d.outcome,
-                json_extract(d.fields, ?), json_extract(d.fields, ?), json_extract(d.fields, ?),
-                h.kind, h.at, h.to_stage
-            FROM deals d JOIN deal_history h ON h.deal_id = d.id
-            WHERE d.workflow_id = ?
+        let deals = Self.dealsQuery(workflow: workflow, owner: owner)
+        let history = """
+            SELECT deal_id, at, CASE WHEN kind IN ('created', 'transitioned') THEN to_stage END
+            FROM deal_history ORDER BY deal_id, deal_version
             """
-        var arguments: StatementArguments = [
-            Self.path(mapping.amount), Self.path(mapping.currency), Self.path(mapping.closeDate), workflow.id,
-        ]
-        if let owner {
-            sql += " AND d.owner = ?"
-            arguments += [owner]
-        }
-        sql += " ORDER BY d.id, h.deal_version"
-        return try await read { [sql, arguments] db in
+        return try await read { db in
             var reducer = reducer
-            var current: DealTimeline?
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try rows.next() {
-                let id: String = row[0]
-                if current?.id != id {
-                    if let finished = current { reducer.add(finished) }
-                    current = Self.timeline(row)
+            let dealRows = try Row.fetchCursor(db, sql: deals.sql, arguments: deals.arguments)
+            let entries = try Row.fetchCursor(db, sql: history)
+            var current = try dealRows.next().map(Self.timeline)
+            while let entry = try entries.next(), let deal = current {
+                let dealID: String = entry[0]
+                if !dealID.utf8.elementsEqual(deal.id.utf8) {
+                    // SQLite orders text by its bytes: compare the same way.
+                    if dealID.utf8.lexicographicallyPrecedes(deal.id.utf8) { continue }  // not a deal of ours
+                    reducer.add(deal)
+                    current = nil
+                    while let row = try dealRows.next() {
+                        let next = Self.timeline(row)
+                        if !next.id.utf8.lexicographicallyPrecedes(dealID.utf8) {
+                            current = next
+                            break
+                        }
+                        reducer.add(next)  // a deal without history: none is written so, but count it
+                    }
+                    guard let found = current, found.id.utf8.elementsEqual(dealID.utf8) else { continue }
                 }
-                current!.record(kind: row[8], at: Millis.date(row[9]), to: row[10])
+                current!.record(at: Millis.date(entry[1]), entering: entry[2])
             }
-            if let finished = current { reducer.add(finished) }
+            if let deal = current { reducer.add(deal) }
+            while let row = try dealRows.next() { reducer.add(Self.timeline(row)) }
             return reducer
         }
+    }
+
+    /// The deals of a workflow (of one owner), in id order: id, owner, created_at, stage, outcome,
+    /// amount, currency, close date, updated_at.
+    private static func dealsQuery(
+        workflow: ValidatedWorkflow,
+        owner: String?
+    ) -> (
+        sql: String, arguments: StatementArguments
+    ) {
+        let mapping = workflow.dealFields
+        var sql = """
+            SELECT id, owner, created_at, stage, outcome,
+                json_extract(fields, ?), json_extract(fields, ?), json_extract(fields, ?), updated_at
+            FROM deals WHERE workflow_id = ?
+            """
+        var arguments: StatementArguments = [
+            path(mapping.amount), path(mapping.currency), path(mapping.closeDate), workflow.id,
+        ]
+        if let owner {
+            sql += " AND owner = ?"
+            arguments += [owner]
+        }
+        return (sql + " ORDER BY id", arguments)
     }
 
     public func scanDeals<Reducer: TimelineReducer>(
@@ -50,22 +80,10 @@ extension SQLiteStore: PipelineHistorySource {
         owner: String?,
         into reducer: Reducer
     ) async throws -> Reducer {
-        let mapping = workflow.definition.dealFields
-        var sql = """
-            SELECT id, owner, created_at, stage, outcome,
-                json_extract(fields, ?), json_extract(fields, ?), json_extract(fields, ?), updated_at
-            FROM deals WHERE workflow_id = ?
-            """
-        var arguments: StatementArguments = [
-            Self.path(mapping.amount), Self.path(mapping.currency), Self.path(mapping.closeDate), workflow.id,
-        ]
-        if let owner {
-            sql += " AND owner = ?"
-            arguments += [owner]
-        }
-        return try await read { [sql, arguments] db in
+        let query = Self.dealsQuery(workflow: workflow, owner: owner)
+        return try await read { db in
             var reducer = reducer
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            let rows = try Row.fetchCursor(db, sql: query.sql, arguments: query.arguments)
             while let row = try rows.next() {
                 var deal = Self.timeline(row)
                 deal.lastTouch = Millis.date(row[8])
@@ -76,7 +94,7 @@ extension SQLiteStore: PipelineHistorySource {
     }
 
     /// A field's value by a JSON path; field names are identifiers, so quoting them is enough.
-    private static func path(_ field: Located<String>?) -> String { field.map { "$.\"\($0.value)\"" } ?? "$.\"\"" }
+    private static func path(_ field: String?) -> String { field.map { "$.\"\($0)\"" } ?? "$.\"\"" }
 
     /// The deal columns every scan selects first: id, owner, created_at, stage, outcome, amount,
     /// currency, close date.

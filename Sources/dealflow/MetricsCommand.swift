@@ -98,7 +98,7 @@ enum StoreMetrics {
             gauges.add(try await store.taskFacts(workflowID: workflow.id, assignee: nil))
             let id = workflow.id
             // Amounts only for workflows that say which field holds one.
-            let hasAmounts = workflow.definition.dealFields.amount != nil
+            let hasAmounts = workflow.dealFields.amount != nil
             for stage in gauges.stages {
                 guard let deals = gauges.openDeals[stage] else { continue }
                 gauge(G.openDeals, [("workflow", id), ("stage", stage)], Double(deals))

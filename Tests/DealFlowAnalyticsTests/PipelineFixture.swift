@@ -246,6 +246,15 @@ struct PipelineFixture {
                 }
             }
         }
+        // Another workflow's deals, whose ids sort among these: every report leaves them out.
+        let other = workflowYAML.replacingOccurrences(of: "workflow: kpi", with: "workflow: other")
+        _ = try await engine.applyWorkflow(source: other, file: "other.yaml")
+        for id in ["D1a", "D10a", "D5a", "D9z"] {
+            clock.set(time("02-10"))
+            _ = try await engine.create(workflowID: "other", id: id, owner: "ana", input: [], actor: Actor(id: "ana"))
+            clock.set(time("02-11"))
+            _ = try await engine.fire(dealID: id, transition: "to_won", actor: Actor(id: "ana"))
+        }
         clock.set(instant("2026-02-19T18:00:00Z"))
         let scheduler = Scheduler(store: store, clock: clock, identifiers: SequentialIdentifiers(namespace: "s"))
         _ = try await scheduler.fireDue()

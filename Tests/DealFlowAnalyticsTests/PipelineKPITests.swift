@@ -1,5 +1,7 @@
 import DealFlowAnalytics
 import DealFlowCore
+import DealFlowEngine
+import DealFlowSQLite
 import Testing
 
 /// Every KPI on the hand-built history of ``PipelineFixture``; the expected values are worked out in
@@ -228,5 +230,44 @@ import Testing
         #expect(samples.percentile(50) == 2)
         #expect(samples.mean == 2.5)
         #expect(Samples().median == nil)
+    }
+}
+
+/// Without a `deal:` section, the fields called `amount`, `currency` and `close_date` are read.
+@Suite struct DefaultDealFieldsTests {
+    @Test func theConventionalFieldNamesAreRead() async throws {
+        let store = try SQLiteStore()
+        let clock = ManualClock(instant("2026-02-02T15:00:00Z"))
+        let engine = Engine(store: store, clock: clock)
+        let yaml = """
+            workflow: plain
+            timezone: UTC
+            fields:
+              amount: { type: decimal }
+              currency: { type: enum, values: [USD, EUR] }
+              close_date: { type: date }
+            stages:
+              open: { initial: true, probability: 50 }
+              won: { outcome: won }
+            transitions:
+              win: { from: open, to: won }
+            """
+        let workflow = try await engine.applyWorkflow(source: yaml, file: "plain.yaml").workflow
+        let input = [
+            FieldInput(field: "amount", .text("250.10")), FieldInput(field: "currency", .text("EUR")),
+            FieldInput(field: "close_date", .text("2026-02-20")),
+        ]
+        _ = try await engine.create(workflowID: "plain", id: "p1", owner: "ana", input: input, actor: Actor(id: "ana"))
+        _ = try await engine.fire(dealID: "p1", transition: "win", actor: Actor(id: "ana"))
+        let context = ReportContext(
+            workflow: workflow,
+            period: ReportPeriod(from: nil, to: nil, calendar: workflow.definition.zonedCalendar),
+            now: clock.now()
+        )
+        let report = try await PipelineAnalytics.report(.winrate, context: context, source: store)
+        #expect(
+            report.json["by_currency"]?.rendered(compact: true)
+                == #"[{"currency":"EUR","won_amount":250.1,"lost_amount":0,"amount_rate":1}]"#
+        )
     }
 }
