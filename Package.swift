@@ -47,6 +47,7 @@ let package = Package(
             name: "DealFlowSQLite",
             dependencies: [
                 "DealFlowCore", "DealFlowEngine", "DealFlowAnalytics", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(name: "DealFlowTestKit", dependencies: ["DealFlowCore", "DealFlowEngine"]),

@@ -41,9 +41,11 @@ public struct Samples: Hashable, Sendable {
 
     private var orderedValues: [Double] { sorted ? values : values.sorted() }
 
-    /// `{"count", "median", "p90", "mean"}` in the given unit's names.
+    /// `{"count", "total", "median", "p90", "mean"}` in the given unit's names: the mean is total / count.
     func json(unit: String, percentile90: Bool = true) -> [(String, JSONValue)] {
-        var fields: [(String, JSONValue)] = [("count", .int(count)), ("median_\(unit)", JSONNumber.of(median))]
+        var fields: [(String, JSONValue)] = [
+            ("count", .int(count)), ("total_\(unit)", JSONNumber.of(total)), ("median_\(unit)", JSONNumber.of(median)),
+        ]
         if percentile90 { fields.append(("p90_\(unit)", JSONNumber.of(percentile(90)))) }
         fields.append(("mean_\(unit)", JSONNumber.of(mean)))
         return fields

@@ -3,6 +3,7 @@ import DealFlowCore
 import DealFlowEngine
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore: PipelineHistorySource {
     /// Two cursors in one read transaction, both in deal id order: the deals of the workflow (their
@@ -21,29 +22,32 @@ extension SQLiteStore: PipelineHistorySource {
             SELECT deal_id, at, CASE WHEN kind IN ('created', 'transitioned') THEN to_stage END
             FROM deal_history ORDER BY deal_id, deal_version
             """
+        let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
             var reducer = reducer
             let dealRows = try Row.fetchCursor(db, sql: deals.sql, arguments: deals.arguments)
-            let entries = try Row.fetchCursor(db, sql: history)
+            var entries = try HistoryEntries(db, sql: history, stages: stageNames)
             var current = try dealRows.next().map(Self.timeline)
-            while let entry = try entries.next(), let deal = current {
-                let dealID: String = entry[0]
-                if !dealID.utf8.elementsEqual(deal.id.utf8) {
-                    // SQLite orders text by its bytes: compare the same way.
-                    if dealID.utf8.lexicographicallyPrecedes(deal.id.utf8) { continue }  // not a deal of ours
-                    reducer.add(deal)
+            var currentID = Array(current?.id.utf8 ?? "".utf8)
+            while try entries.next(), current != nil {
+                var order = entries.compareDealID(with: currentID)
+                if order < 0 { continue }  // a deal of another workflow or owner
+                if order > 0 {
+                    reducer.add(current!)
                     current = nil
                     while let row = try dealRows.next() {
                         let next = Self.timeline(row)
-                        if !next.id.utf8.lexicographicallyPrecedes(dealID.utf8) {
+                        currentID = Array(next.id.utf8)
+                        order = entries.compareDealID(with: currentID)
+                        if order <= 0 {
                             current = next
                             break
                         }
                         reducer.add(next)  // a deal without history: none is written so, but count it
                     }
-                    guard let found = current, found.id.utf8.elementsEqual(dealID.utf8) else { continue }
+                    guard order == 0 else { continue }
                 }
-                current!.record(at: Millis.date(entry[1]), entering: entry[2])
+                current!.record(at: Millis.date(entries.at), entering: entries.stage)
             }
             if let deal = current { reducer.add(deal) }
             while let row = try dealRows.next() { reducer.add(Self.timeline(row)) }
@@ -129,5 +133,57 @@ extension SQLiteStore: PipelineHistorySource {
                 )
             }
         }
+    }
+}
+
+/// The history rows of a scan, read straight from SQLite's statement: a million rows are read per
+/// report, and GRDB's row decoding and a `String` per deal id cost more than SQLite itself.
+private struct HistoryEntries {
+    private let statement: Statement
+    private let connection: SQLiteConnection?
+    /// The workflow's stage names with their bytes, so that a stage is matched, not decoded.
+    private let stages: [(bytes: [UInt8], name: String)]
+
+    init(_ db: Database, sql: String, stages: [String]) throws {
+        statement = try db.makeStatement(sql: sql)
+        connection = db.sqliteConnection
+        self.stages = stages.map { (Array($0.utf8), $0) }
+    }
+
+    /// Steps to the next row; `false` after the last.
+    mutating func next() throws -> Bool {
+        switch sqlite3_step(statement.sqliteStatement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: connection.map { String(cString: sqlite3_errmsg($0)) }
+            )
+        }
+    }
+
+    /// The row's deal id compared with `id` byte by byte, as SQLite orders text: negative when it
+    /// sorts first, 0 when equal.
+    func compareDealID(with id: [UInt8]) -> Int {
+        let raw = statement.sqliteStatement
+        let length = Int(sqlite3_column_bytes(raw, 0))
+        guard let text = sqlite3_column_text(raw, 0) else { return id.isEmpty ? 0 : -1 }
+        let common = min(length, id.count)
+        let order = common == 0 ? 0 : id.withUnsafeBufferPointer { memcmp(text, $0.baseAddress!, common) }
+        if order != 0 { return Int(order) }
+        return length - id.count
+    }
+
+    /// The row's instant.
+    var at: Int64 { sqlite3_column_int64(statement.sqliteStatement, 1) }
+
+    /// The stage the row enters, if it enters one.
+    var stage: String? {
+        let raw = statement.sqliteStatement
+        guard let text = sqlite3_column_text(raw, 2) else { return nil }
+        let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(raw, 2)))
+        for stage in stages where stage.bytes.elementsEqual(bytes) { return stage.name }
+        return String(decoding: bytes, as: UTF8.self)  // a stage of an older version
     }
 }

@@ -109,8 +109,8 @@ import Testing
         #expect(byName["negotiation"]?["open"] == .int(1))
         #expect(
             byName["negotiation"]?["latest_visit"]?.rendered(compact: true)
-                == #"{"median_days":5,"p90_days":13,"mean_days":6.666666666666667,"#
-                + #""median_business_days":3,"p90_business_days":9,"mean_business_days":4.666666666666667}"#
+                == #"{"total_days":20,"median_days":5,"p90_days":13,"mean_days":6.666666666666667,"#
+                + #""total_business_days":14,"median_business_days":3,"p90_business_days":9,"mean_business_days":4.666666666666667}"#
         )
         // proposal, latest visit begun in February: D10 1, D6 1, D1 2, D2 3, D5 4 (Feb 16-20; its first
         // visit Feb 6-9 was 3), D4 5 (Feb 12-17; its first Feb 4-9 was 5), D8 7 (Feb 23 to now, open).
