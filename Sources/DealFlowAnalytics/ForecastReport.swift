@@ -26,7 +26,7 @@ public struct ForecastReport: TimelineReducer, PipelineReport {
 
     public mutating func add(_ deal: DealTimeline) {
         guard let closeDate = deal.closeDate, context.period.contains(closeDate),
-            let stage = context.workflow.stage(named: deal.stage)
+            let stage = context.stages[deal.stage]
         else { return }
         let category: ForecastCategory
         let weighted: ExactDecimal?

@@ -40,9 +40,11 @@ public struct FunnelReport: TimelineReducer, PipelineReport {
         }
     }
 
+    /// The latest file's stages in order, then stages only older versions have.
     private var openStages: [(stage: String, deals: Int)] {
-        context.workflow.definition.stages.compactMap { stage in
-            openByStage[stage.name].map { (stage.name, $0) }
+        let latest = context.workflow.definition.stages.map(\.name)
+        return (latest + Set(openByStage.keys).subtracting(latest).sorted()).compactMap { stage in
+            openByStage[stage].map { (stage, $0) }
         }
     }
 

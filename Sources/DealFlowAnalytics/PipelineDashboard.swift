@@ -109,7 +109,7 @@ public struct PipelineDashboard: TimelineReducer {
                     .p(
                         .class("note"),
                         .text(
-                            "Deals with a close date in the period, rolled up: closed; commit = closed + commit; best case = commit + best case; pipeline = every open deal not omitted. The darker part is weighted by stage probability."
+                            "Deals with a close date in the period, rolled up: closed; commit = closed + commit; best case = commit + best case; pipeline = pipeline = best case + pipeline. The darker part is weighted by stage probability."
                         )
                     ),
                     forecastChart
@@ -152,7 +152,8 @@ public struct PipelineDashboard: TimelineReducer {
             cards.append(
                 PipelineDashboard.card(
                     "Velocity \(currency)",
-                    perDay.map { ExactDecimal(Int($0.rounded())).formatted(places: 0) } ?? "-",
+                    perDay.map { ExactDecimal(parsing: String(format: "%.0f", $0))?.formatted(places: 0) ?? "-" }
+                        ?? "-",
                     "expected won amount per day"
                 )
             )

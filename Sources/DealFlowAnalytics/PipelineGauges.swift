@@ -8,6 +8,7 @@ import Foundation
 /// currency and are summed exactly.
 public struct PipelineGauges: TimelineReducer {
     let workflow: ValidatedWorkflow
+    let stageCatalog: StageCatalog
     let now: Date
     private let calendar: ZonedCalendar
     /// Open deals per stage.
@@ -22,15 +23,17 @@ public struct PipelineGauges: TimelineReducer {
     public private(set) var openTasks = 0
     public private(set) var overdueTasks = 0
 
-    /// Empty gauges of a workflow at an instant.
-    public init(workflow: ValidatedWorkflow, now: Date) {
+    /// Empty gauges of a workflow at an instant; `earlierVersions` give the meaning of stages that
+    /// deals pinned to an older version are in.
+    public init(workflow: ValidatedWorkflow, earlierVersions: [ValidatedWorkflow] = [], now: Date) {
         self.workflow = workflow
+        self.stageCatalog = StageCatalog(latest: workflow, earlier: earlierVersions)
         self.now = now
         self.calendar = workflow.definition.zonedCalendar
     }
 
     public mutating func add(_ deal: DealTimeline) {
-        guard deal.outcome == nil, let stage = workflow.stage(named: deal.stage), stage.outcome == nil else { return }
+        guard deal.outcome == nil, let stage = stageCatalog[deal.stage], stage.outcome == nil else { return }
         openDeals[deal.stage, default: 0] += 1
         openAmount[deal.stage, default: MoneyTotals()].add(deal.amount, currency: deal.currencyKey)
         let weight = deal.amount?.multiplied(by: stage.effectiveProbability)?.divided(by: ExactDecimal(100))
@@ -48,6 +51,9 @@ public struct PipelineGauges: TimelineReducer {
         }
     }
 
-    /// The stages in file order, for stable output.
-    public var stages: [String] { workflow.definition.stages.map(\.name) }
+    /// The stages in the latest file's order, then any others deals are in, for stable output.
+    public var stages: [String] {
+        let latest = workflow.definition.stages.map(\.name)
+        return latest + Set(openDeals.keys).subtracting(latest).sorted()
+    }
 }

@@ -83,13 +83,10 @@ public enum PipelineAnalytics {
         case .stale:
             return try await source.scanTimelines(workflow: context.workflow, owner: owner, into: StaleReport(context))
         case .tasks:
-            let deals = try await source.scanTimelines(
-                workflow: context.workflow,
-                owner: owner,
-                into: OpenDealsByOwner()
-            )
-            let tasks = try await source.taskFacts(workflowID: context.workflow.id, assignee: owner)
-            return TaskReport(context, openDeals: deals, tasks: tasks)
+            // Every task of the workflow: a deal has a next step whoever holds it.
+            let deals = try await source.scanDeals(workflow: context.workflow, owner: owner, into: OpenDealsByOwner())
+            let tasks = try await source.taskFacts(workflowID: context.workflow.id, assignee: nil)
+            return TaskReport(context, openDeals: deals, tasks: tasks, only: owner)
         }
     }
 }

@@ -47,16 +47,43 @@ public struct ReportContext: Sendable {
     /// The moment "now": open visits and idle times are measured to it.
     public var now: Date
 
-    /// Creates a context.
-    public init(workflow: ValidatedWorkflow, period: ReportPeriod, now: Date) {
+    /// What each stage name means, in the latest version or the last one that had it.
+    public let stages: StageCatalog
+
+    /// Creates a context for a workflow's latest version; `earlierVersions` give the meaning of stages
+    /// that deals pinned to an older version may still be in, or went through.
+    public init(workflow: ValidatedWorkflow, earlierVersions: [ValidatedWorkflow] = [], period: ReportPeriod, now: Date)
+    {
         self.workflow = workflow
         self.period = period
         self.now = now
         self.calendar = workflow.definition.zonedCalendar
+        self.stages = StageCatalog(latest: workflow, earlier: earlierVersions)
     }
 
     /// The workflow's zone and business calendar.
     public let calendar: ZonedCalendar
 
-    func outcome(of stage: String) -> Outcome? { workflow.stage(named: stage)?.outcome?.value }
+    func outcome(of stage: String) -> Outcome? { stages[stage]?.outcome?.value }
+}
+
+/// The stages of every version of a workflow by name: the latest version's definition, or for a stage
+/// it no longer has, the most recent version's that had it.
+///
+/// Deals stay on the version they were created with, so a report over all deals meets stages the
+/// latest file renamed or removed: a win is still a win.
+public struct StageCatalog: Sendable {
+    private let stages: [String: Stage]
+
+    /// The stages of the latest version and of earlier ones (in any order).
+    public init(latest: ValidatedWorkflow, earlier: [ValidatedWorkflow] = []) {
+        var stages: [String: Stage] = [:]
+        for version in earlier.sorted(by: { $0.version < $1.version }) + [latest] {
+            for stage in version.definition.stages { stages[stage.name] = stage }
+        }
+        self.stages = stages
+    }
+
+    /// The stage of a name.
+    public subscript(name: String) -> Stage? { stages[name] }
 }

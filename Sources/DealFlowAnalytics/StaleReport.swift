@@ -22,7 +22,7 @@ public struct StaleReport: TimelineReducer, PipelineReport {
     public init(_ context: ReportContext) { self.context = context }
 
     public mutating func add(_ deal: DealTimeline) {
-        guard deal.outcome == nil, let stage = context.workflow.stage(named: deal.stage), stage.outcome == nil,
+        guard deal.outcome == nil, let stage = context.stages[deal.stage], stage.outcome == nil,
             let rotAfter = stage.rotAfter?.value,
             context.calendar.adding(rotAfter, to: deal.lastTouch) < context.now
         else { return }

@@ -32,8 +32,9 @@ public struct TaskReport: PipelineReport {
 
     public let rows: [Row]
 
-    /// Computes the report from the open deals and the tasks.
-    public init(_ context: ReportContext, openDeals: OpenDealsByOwner, tasks: [TaskFact]) {
+    /// Computes the report from the open deals and every task of the workflow (a deal has a next step
+    /// whoever holds it), with one line per assignee, or only `only`'s.
+    public init(_ context: ReportContext, openDeals: OpenDealsByOwner, tasks: [TaskFact], only: String? = nil) {
         self.context = context
         var open: [String: Int] = [:]
         var overdue: [String: Int] = [:]
@@ -53,6 +54,7 @@ public struct TaskReport: PipelineReport {
             }
         }
         let people = Set(open.keys).union(lateness.keys).union(openDeals.deals.keys).sorted()
+            .filter { only == nil || $0 == only }
         rows = people.map { person in
             let deals = openDeals.deals[person] ?? []
             return Row(

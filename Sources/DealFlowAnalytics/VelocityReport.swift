@@ -36,8 +36,9 @@ public struct VelocityReport: TimelineReducer, PipelineReport {
         switch closing.outcome {
         case .won:
             byCurrency[currency, default: Factors()].won += 1
-            byCurrency[currency, default: Factors()].wonAmount =
-                byCurrency[currency, default: Factors()].wonAmount.adding(deal.amount ?? .zero) ?? .zero
+            let total = byCurrency[currency, default: Factors()].wonAmount
+            // Int128 with 38 digits: a sum of deal amounts does not overflow; if it did, keep the total.
+            byCurrency[currency, default: Factors()].wonAmount = total.adding(deal.amount ?? .zero) ?? total
             byCurrency[currency, default: Factors()].cycle.add(closing.cycleDays)
         case .lost:
             byCurrency[currency, default: Factors()].lost += 1

@@ -133,6 +133,16 @@ public final class Engine: Sendable {
         return numbered
     }
 
+    /// Every version of one workflow, validated, oldest first.
+    public func versions(ofWorkflow id: String) async throws -> [ValidatedWorkflow] {
+        var versions: [ValidatedWorkflow] = []
+        for stored in try await store.workflows() where stored.id == id {
+            versions.append(try await workflow(id: id, version: stored.version))
+        }
+        guard !versions.isEmpty else { throw EngineError.unknownWorkflow(id) }
+        return versions.sorted { $0.version < $1.version }
+    }
+
     /// Every stored version of every workflow.
     public func workflowVersions() async throws -> [StoredWorkflow] {
         try await store.workflows()

@@ -107,12 +107,13 @@ public struct EngineMetrics: Sendable {
         }
         let item = firing.item
         switch item {
-        case .reminder(let task), .escalation(let task):
-            let kind = if case .reminder = item { "reminder" } else { "escalation" }
-            count(Name.remindersFired, [("workflow", task.workflowID), ("kind", kind)])
+        case .reminder(let task):
+            count(Name.remindersFired, [("workflow", task.workflowID), ("kind", "reminder")])
             guard isEnabled else { return }
             Timer(label: Name.reminderLateness, dimensions: [], factory: factory)
                 .recordNanoseconds(Int64(max(0, lateness) * 1_000_000_000))
+        case .escalation(let task):
+            count(Name.remindersFired, [("workflow", task.workflowID), ("kind", "escalation")])
         case .timer(let timer):
             if let attempt = firing.attempt { attempted(attempt, workflow: timer.workflowID) }
         }

@@ -25,20 +25,20 @@ extension SQLiteStore: PipelineHistorySource {
         let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
             var reducer = reducer
-            let dealRows = try Row.fetchCursor(db, sql: deals.sql, arguments: deals.arguments)
-            var entries = try HistoryEntries(db, sql: history, stages: stageNames)
-            var current = try dealRows.next().map(Self.timeline)
+            var dealRows = try RawRows(db, sql: deals.sql, arguments: deals.arguments, stages: stageNames)
+            var entries = try RawRows(db, sql: history, stages: stageNames)
+            var current = try dealRows.next() ? dealRows.timeline() : nil
             var currentID = Array(current?.id.utf8 ?? "".utf8)
             while try entries.next(), current != nil {
-                var order = entries.compareDealID(with: currentID)
+                var order = entries.compareText(0, with: currentID)
                 if order < 0 { continue }  // a deal of another workflow or owner
                 if order > 0 {
                     reducer.add(current!)
                     current = nil
-                    while let row = try dealRows.next() {
-                        let next = Self.timeline(row)
+                    while try dealRows.next() {
+                        let next = dealRows.timeline()
                         currentID = Array(next.id.utf8)
-                        order = entries.compareDealID(with: currentID)
+                        order = entries.compareText(0, with: currentID)
                         if order <= 0 {
                             current = next
                             break
@@ -47,10 +47,10 @@ extension SQLiteStore: PipelineHistorySource {
                     }
                     guard order == 0 else { continue }
                 }
-                current!.record(at: Millis.date(entries.at), entering: entries.stage)
+                current!.record(at: Millis.date(entries.int64(1)), entering: entries.stage(2))
             }
             if let deal = current { reducer.add(deal) }
-            while let row = try dealRows.next() { reducer.add(Self.timeline(row)) }
+            while try dealRows.next() { reducer.add(dealRows.timeline()) }
             return reducer
         }
     }
@@ -85,12 +85,13 @@ extension SQLiteStore: PipelineHistorySource {
         into reducer: Reducer
     ) async throws -> Reducer {
         let query = Self.dealsQuery(workflow: workflow, owner: owner)
+        let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
             var reducer = reducer
-            let rows = try Row.fetchCursor(db, sql: query.sql, arguments: query.arguments)
-            while let row = try rows.next() {
-                var deal = Self.timeline(row)
-                deal.lastTouch = Millis.date(row[8])
+            var rows = try RawRows(db, sql: query.sql, arguments: query.arguments, stages: stageNames)
+            while try rows.next() {
+                var deal = rows.timeline()
+                deal.lastTouch = Millis.date(rows.int64(8))
                 reducer.add(deal)
             }
             return reducer
@@ -99,21 +100,6 @@ extension SQLiteStore: PipelineHistorySource {
 
     /// A field's value by a JSON path; field names are identifiers, so quoting them is enough.
     private static func path(_ field: String?) -> String { field.map { "$.\"\($0)\"" } ?? "$.\"\"" }
-
-    /// The deal columns every scan selects first: id, owner, created_at, stage, outcome, amount,
-    /// currency, close date.
-    private static func timeline(_ row: Row) -> DealTimeline {
-        DealTimeline(
-            id: row[0],
-            owner: row[1],
-            createdAt: Millis.date(row[2]),
-            stage: row[3],
-            outcome: (row[4] as String?).flatMap(Outcome.init(rawValue:)),
-            amount: (row[5] as String?).flatMap { ExactDecimal(parsing: $0) },
-            currency: row[6],
-            closeDate: (row[7] as String?).flatMap { LocalDate(iso: $0) }
-        )
-    }
 
     public func taskFacts(workflowID: String, assignee: String?) async throws -> [TaskFact] {
         var sql = "SELECT deal_id, assignee, status, due_at, reminded_at FROM tasks WHERE workflow_id = ?"
@@ -136,25 +122,33 @@ extension SQLiteStore: PipelineHistorySource {
     }
 }
 
-/// The history rows of a scan, read straight from SQLite's statement: a million rows are read per
-/// report, and GRDB's row decoding and a `String` per deal id cost more than SQLite itself.
-private struct HistoryEntries {
+/// Rows read straight from SQLite's statement: a report reads a million history rows and a hundred
+/// thousand deals, and GRDB's generic row decoding and a `String` per deal id cost more than SQLite
+/// itself. Text is compared as bytes, as SQLite orders it, and stage names are matched, not decoded.
+private struct RawRows {
     private let statement: Statement
     private let connection: SQLiteConnection?
-    /// The workflow's stage names with their bytes, so that a stage is matched, not decoded.
+    /// The workflow's stage names with their bytes.
     private let stages: [(bytes: [UInt8], name: String)]
 
-    init(_ db: Database, sql: String, stages: [String]) throws {
+    init(_ db: Database, sql: String, arguments: StatementArguments = [], stages: [String]) throws {
         statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
         connection = db.sqliteConnection
         self.stages = stages.map { (Array($0.utf8), $0) }
     }
 
-    /// Steps to the next row; `false` after the last.
+    /// Whether the last row was read (stepping again would start the statement over).
+    private var isDone = false
+
+    /// Steps to the next row; `false` after the last, however often it is called.
     mutating func next() throws -> Bool {
+        guard !isDone else { return false }
         switch sqlite3_step(statement.sqliteStatement) {
         case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
+        case SQLITE_DONE:
+            isDone = true
+            return false
         case let code:
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code),
@@ -163,27 +157,61 @@ private struct HistoryEntries {
         }
     }
 
-    /// The row's deal id compared with `id` byte by byte, as SQLite orders text: negative when it
-    /// sorts first, 0 when equal.
-    func compareDealID(with id: [UInt8]) -> Int {
+    private func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
         let raw = statement.sqliteStatement
-        let length = Int(sqlite3_column_bytes(raw, 0))
-        guard let text = sqlite3_column_text(raw, 0) else { return id.isEmpty ? 0 : -1 }
-        let common = min(length, id.count)
-        let order = common == 0 ? 0 : id.withUnsafeBufferPointer { memcmp(text, $0.baseAddress!, common) }
-        if order != 0 { return Int(order) }
-        return length - id.count
+        guard let text = sqlite3_column_text(raw, column) else { return nil }
+        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(raw, column)))
     }
 
-    /// The row's instant.
-    var at: Int64 { sqlite3_column_int64(statement.sqliteStatement, 1) }
+    /// A text column compared with `other` byte by byte: negative when it sorts first, 0 when equal.
+    func compareText(_ column: Int32, with other: [UInt8]) -> Int {
+        guard let text = bytes(column) else { return other.isEmpty ? 0 : -1 }
+        let common = min(text.count, other.count)
+        let order =
+            common == 0 ? 0 : other.withUnsafeBufferPointer { memcmp(text.baseAddress!, $0.baseAddress!, common) }
+        return order != 0 ? Int(order) : text.count - other.count
+    }
 
-    /// The stage the row enters, if it enters one.
-    var stage: String? {
-        let raw = statement.sqliteStatement
-        guard let text = sqlite3_column_text(raw, 2) else { return nil }
-        let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(raw, 2)))
-        for stage in stages where stage.bytes.elementsEqual(bytes) { return stage.name }
-        return String(decoding: bytes, as: UTF8.self)  // a stage of an older version
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement.sqliteStatement, column) }
+
+    func text(_ column: Int32) -> String? { bytes(column).map { String(decoding: $0, as: UTF8.self) } }
+
+    /// A stage name: one of the workflow's, or (from an older version) decoded.
+    func stage(_ column: Int32) -> String? {
+        guard let text = bytes(column) else { return nil }
+        for stage in stages where stage.bytes.elementsEqual(text) { return stage.name }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `YYYY-MM-DD` read from its bytes; `nil` for anything else.
+    func date(_ column: Int32) -> LocalDate? {
+        guard let text = bytes(column), text.count == 10, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(text[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+        return LocalDate(year: year, month: month, day: day)
+    }
+
+    /// The deal columns every scan selects first: id, owner, created_at, stage, outcome, amount,
+    /// currency, close date.
+    func timeline() -> DealTimeline {
+        DealTimeline(
+            id: text(0) ?? "",
+            owner: text(1) ?? "",
+            createdAt: Millis.date(int64(2)),
+            stage: stage(3) ?? "",
+            outcome: text(4).flatMap(Outcome.init(rawValue:)),
+            amount: text(5).flatMap { ExactDecimal(parsing: $0) },
+            currency: text(6),
+            closeDate: date(7)
+        )
     }
 }

@@ -64,6 +64,20 @@ enum StoreMetrics {
             .joined()
     }
 
+    /// A currency as a label value: an enum field's values are the file's, a bounded set; a free-text
+    /// field's value is kept only when it looks like an ISO 4217 code, so that a typo or a sentence
+    /// cannot become a series of its own.
+    static func currencyLabel(for workflow: ValidatedWorkflow) -> @Sendable (String) -> String {
+        let field = workflow.definition.fields.first { $0.name == workflow.dealFields.currency }
+        if case .enumeration(let values)? = field?.type {
+            let known = Set(values)
+            return { known.contains($0) || $0.isEmpty ? $0 : "other" }
+        }
+        return { code in
+            code.isEmpty || (code.count == 3 && code.allSatisfy { $0.isASCII && $0.isUppercase }) ? code : "other"
+        }
+    }
+
     static func record(
         into registry: PrometheusCollectorRegistry,
         store: SQLiteStore,
@@ -93,31 +107,35 @@ enum StoreMetrics {
             var gauges = try await store.scanDeals(
                 workflow: workflow,
                 owner: nil,
-                into: PipelineGauges(workflow: workflow, now: now)
+                into: PipelineGauges(
+                    workflow: workflow,
+                    earlierVersions: Array(try await engine.versions(ofWorkflow: workflow.id).dropLast()),
+                    now: now
+                )
             )
             gauges.add(try await store.taskFacts(workflowID: workflow.id, assignee: nil))
             let id = workflow.id
-            // Amounts only for workflows that say which field holds one.
+            // Amounts only for workflows that say which field holds one; currencies that share a
+            // label (`other`) are added together.
             let hasAmounts = workflow.dealFields.amount != nil
+            let currencyLabel = StoreMetrics.currencyLabel(for: workflow)
+            func byLabel(_ totals: MoneyTotals) -> [(String, Double)] {
+                var sums: [String: Double] = [:]
+                for currency in totals.currencies {
+                    sums[currencyLabel(currency), default: 0] += Double(totals[currency].description) ?? 0
+                }
+                return sums.sorted { $0.key < $1.key }
+            }
             for stage in gauges.stages {
                 guard let deals = gauges.openDeals[stage] else { continue }
                 gauge(G.openDeals, [("workflow", id), ("stage", stage)], Double(deals))
-                let amounts = gauges.openAmount[stage] ?? MoneyTotals()
-                for currency in amounts.currencies where hasAmounts {
-                    gauge(
-                        G.openAmount,
-                        [("workflow", id), ("stage", stage), ("currency", currency)],
-                        Double(amounts[currency].description) ?? 0
-                    )
+                for (currency, amount) in byLabel(gauges.openAmount[stage] ?? MoneyTotals()) where hasAmounts {
+                    gauge(G.openAmount, [("workflow", id), ("stage", stage), ("currency", currency)], amount)
                 }
                 gauge(G.staleDeals, [("workflow", id), ("stage", stage)], Double(gauges.staleDeals[stage] ?? 0))
             }
-            for currency in gauges.weighted.currencies where hasAmounts {
-                gauge(
-                    G.weightedPipeline,
-                    [("workflow", id), ("currency", currency)],
-                    Double(gauges.weighted[currency].description) ?? 0
-                )
+            for (currency, amount) in byLabel(gauges.weighted) where hasAmounts {
+                gauge(G.weightedPipeline, [("workflow", id), ("currency", currency)], amount)
             }
             gauge(G.openTasks, [("workflow", id)], Double(gauges.openTasks))
             gauge(G.overdueTasks, [("workflow", id)], Double(gauges.overdueTasks))

@@ -39,6 +39,21 @@ struct MetricsEndpoint: Service {
     }
 }
 
+extension MetricsEndpoint {
+    /// Fails now, before the scheduler starts, when the port cannot be bound (in use, say), rather
+    /// than stopping a scheduler that has already begun.
+    static func checkAvailable(port: UInt16) throws {
+        let socket = try Socket(domain: AF_INET, type: .stream)
+        defer { try? socket.close() }
+        do {
+            try socket.setValue(true, for: .localAddressReuse)
+            try socket.bind(to: try .inet(ip4: "127.0.0.1", port: port))
+        } catch {
+            throw MetricsEndpointError(port: port, underlying: error)
+        }
+    }
+}
+
 /// The metrics port could not be served (in use, say).
 struct MetricsEndpointError: Error, CustomStringConvertible {
     let port: UInt16

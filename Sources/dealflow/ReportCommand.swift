@@ -81,6 +81,7 @@ struct Report: AsyncParsableCommand {
             let (start, end) = try period()
             let context = ReportContext(
                 workflow: workflow,
+                earlierVersions: Array(try await engine.versions(ofWorkflow: workflow.id).dropLast()),
                 period: ReportPeriod(from: start, to: end, calendar: workflow.definition.zonedCalendar),
                 now: settings.clock.now()
             )

@@ -75,6 +75,7 @@ struct SchedulerCommand: AsyncParsableCommand {
                 let clock = settings.clock
                 var endpoints: [MetricsEndpoint] = []
                 if let metricsPort {
+                    try MetricsEndpoint.checkAvailable(port: UInt16(metricsPort))
                     endpoints.append(
                         MetricsEndpoint(port: UInt16(metricsPort)) {
                             let registry = PrometheusCollectorRegistry()

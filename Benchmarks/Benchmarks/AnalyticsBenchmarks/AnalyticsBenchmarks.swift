@@ -68,6 +68,9 @@ final class History: @unchecked Sendable {
         return made
     }
 
+    /// Bump when the generated history changes.
+    static let version = "1"
+
     static let workflow = """
         workflow: bench
         timezone: America/New_York
@@ -89,10 +92,22 @@ final class History: @unchecked Sendable {
         """
 
     init() throws {
+        // Each benchmark runs in its own process: the history, the same every time, is made by the first
+        // and reused by the others (the metadata row says it is complete).
         let directory = NSTemporaryDirectory() + "dealflow-analytics-bench"
+        let path = directory + "/history.sqlite"
+        if FileManager.default.fileExists(atPath: path), let existing = try? SQLiteStore(path: path),
+            (try? existing.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = 'bench'")
+            })
+                == History.version
+        {
+            store = existing
+            return
+        }
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: directory + "/history.sqlite")
+        store = try SQLiteStore(path: path)
         let start = Int64(DateTimeFormat.parse("2026-01-01T14:00:00Z")!.timeIntervalSince1970 * 1000)
         let stages = ["lead", "qualified", "proposal", "negotiation", "won", "lost"]
         try store.writer.write { db in
@@ -164,17 +179,8 @@ final class History: @unchecked Sendable {
                     "t\(index)", id, owner, due, created, due + Int64(random.next(upTo: 60_000)),
                 ])
             }
+            try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('bench', ?)", arguments: [History.version])
         }
-        let workflow = WorkflowLoader.load(source: History.workflow, file: "bench.yaml").validated!
-        context = ReportContext(
-            workflow: workflow,
-            period: ReportPeriod(
-                from: LocalDate(iso: "2026-04-01"),
-                to: LocalDate(iso: "2026-10-01"),
-                calendar: workflow.definition.zonedCalendar
-            ),
-            now: DateTimeFormat.parse("2027-01-15T15:00:00Z")!
-        )
     }
 }
 

@@ -43,7 +43,9 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Parses `-?digits(.digits)?` exactly, with at most 38 significant digits; refuses `12abc`, `1e5`,
     /// `.5`, `5.` and anything else a lenient parser would half-read.
-    public init?(parsing text: some StringProtocol) {
+    @_specialize(exported:true,where Text == String)
+    @_specialize(exported:true,where Text == Substring)
+    public init?<Text: StringProtocol>(parsing text: Text) {
         var magnitude: UInt128 = 0
         var digits = 0
         var significantDigits = 0
