@@ -18,9 +18,10 @@ extension SQLiteStore: PipelineHistorySource {
         into reducer: Reducer
     ) async throws -> Reducer {
         let deals = Self.dealsQuery(workflow: workflow, owner: owner)
+        // Only the entries that enter a stage: the latest touch of any kind is the deal's `updated_at`.
         let history = """
-            SELECT deal_id, at, CASE WHEN kind IN ('created', 'transitioned') THEN to_stage END
-            FROM deal_history ORDER BY deal_id, deal_version
+            SELECT deal_id, at, to_stage FROM deal_history
+            WHERE kind IN ('created', 'transitioned') ORDER BY deal_id, deal_version
             """
         let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
@@ -90,9 +91,7 @@ extension SQLiteStore: PipelineHistorySource {
             var reducer = reducer
             var rows = try RawRows(db, sql: query.sql, arguments: query.arguments, stages: stageNames)
             while try rows.next() {
-                var deal = rows.timeline()
-                deal.lastTouch = Millis.date(rows.int64(8))
-                reducer.add(deal)
+                reducer.add(rows.timeline())
             }
             return reducer
         }
@@ -200,10 +199,10 @@ private struct RawRows {
         return LocalDate(year: year, month: month, day: day)
     }
 
-    /// The deal columns every scan selects first: id, owner, created_at, stage, outcome, amount,
-    /// currency, close date.
+    /// The deal columns every scan selects: id, owner, created_at, stage, outcome, amount, currency,
+    /// close date, updated_at (its latest change of any kind: its last touch).
     func timeline() -> DealTimeline {
-        DealTimeline(
+        var deal = DealTimeline(
             id: text(0) ?? "",
             owner: text(1) ?? "",
             createdAt: Millis.date(int64(2)),
@@ -213,5 +212,7 @@ private struct RawRows {
             currency: text(6),
             closeDate: date(7)
         )
+        deal.lastTouch = Millis.date(int64(8))
+        return deal
     }
 }

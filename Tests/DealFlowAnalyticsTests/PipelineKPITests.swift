@@ -209,6 +209,16 @@ import Testing
         )
     }
 
+    @Test func tasksOfOneAssignee() async throws {
+        // The same line as in the whole report, alone.
+        let json = try await Self.json(.tasks, owner: "ana")
+        #expect(
+            json["assignees"]?.rendered(compact: true)
+                == #"[{"assignee":"ana","open":2,"overdue":1,"open_deals":1,"deals_with_future_task":1,"future_task_rate":1,"#
+                + #""reminders":1,"median_reminder_lateness_seconds":10800}]"#
+        )
+    }
+
     @Test func anOpenPeriodCountsEveryDeal() async throws {
         // Without dates, D10 and D12 join the funnel's cohort (12 deals), and D12's lead and proposal
         // visits in January count.
@@ -269,5 +279,52 @@ import Testing
             report.json["by_currency"]?.rendered(compact: true)
                 == #"[{"currency":"EUR","won_amount":250.1,"lost_amount":0,"amount_rate":1}]"#
         )
+    }
+}
+
+/// Deals stay on the workflow version they were created with: a stage the latest file renamed keeps
+/// the meaning its version gave it.
+@Suite struct EarlierVersionTests {
+    @Test func aWinInAStageTheLatestVersionRenamedIsStillAWin() async throws {
+        let store = try SQLiteStore()
+        let clock = ManualClock(instant("2026-02-02T15:00:00Z"))
+        let engine = Engine(store: store, clock: clock)
+        func yaml(_ winning: String) -> String {
+            """
+            workflow: renamed
+            timezone: UTC
+            fields:
+              amount: { type: decimal }
+            stages:
+              open: { initial: true, probability: 50 }
+              \(winning): { outcome: won }
+              lost: { outcome: lost }
+            transitions:
+              win: { from: open, to: \(winning) }
+              lose: { from: open, to: lost }
+            """
+        }
+        _ = try await engine.applyWorkflow(source: yaml("signed"), file: "v1.yaml")
+        let ana = Actor(id: "ana")
+        _ = try await engine.create(workflowID: "renamed", id: "old", owner: "ana", input: [], actor: ana)
+        _ = try await engine.fire(dealID: "old", transition: "win", actor: ana)
+        let latest = try await engine.applyWorkflow(source: yaml("won"), file: "v2.yaml").workflow
+        _ = try await engine.create(workflowID: "renamed", id: "new", owner: "ana", input: [], actor: ana)
+        _ = try await engine.fire(dealID: "new", transition: "lose", actor: ana)
+        let versions = try await engine.versions(ofWorkflow: "renamed")
+        #expect(versions.map(\.version) == [1, 2])
+        let context = ReportContext(
+            workflow: latest,
+            earlierVersions: Array(versions.dropLast()),
+            period: ReportPeriod(from: nil, to: nil, calendar: latest.definition.zonedCalendar),
+            now: clock.now()
+        )
+        let report = try await PipelineAnalytics.report(.winrate, context: context, source: store)
+        #expect(report.json["won"] == .int(1))
+        #expect(report.json["lost"] == .int(1))
+        // Without the earlier version, 'signed' would mean nothing and the win would be lost.
+        let latestOnly = ReportContext(workflow: latest, period: context.period, now: clock.now())
+        let blind = try await PipelineAnalytics.report(.winrate, context: latestOnly, source: store)
+        #expect(blind.json["won"] == .int(0))
     }
 }

@@ -98,6 +98,16 @@ struct ReportAndMetricsTests {
         #expect(scheduler.terminationReason == .exit && scheduler.terminationStatus == 0)
     }
 
+    @Test func aTakenMetricsPortIsRefusedBeforeTheSchedulerStarts() throws {
+        let sandbox = try Self.sandbox()
+        let occupant = try HTTPTestServer()
+        defer { occupant.stop() }
+        let result = try sandbox.run("scheduler", "run", "--metrics-port", String(occupant.port))
+        #expect(result.status == 1)
+        #expect(result.errors.contains("cannot serve metrics on 127.0.0.1:\(occupant.port): address already in use"))
+        #expect(!result.errors.contains("scheduler running"))
+    }
+
     @Test func reportsPrintTablesJSONAndCSV() throws {
         let sandbox = try Self.sandbox()
         let funnel = try sandbox.run("report", "funnel", "--from", "2026-11-23", "--to", "2026-11-24")

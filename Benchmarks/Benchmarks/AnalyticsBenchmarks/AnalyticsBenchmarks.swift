@@ -96,6 +96,16 @@ final class History: @unchecked Sendable {
         // and reused by the others (the metadata row says it is complete).
         let directory = NSTemporaryDirectory() + "dealflow-analytics-bench"
         let path = directory + "/history.sqlite"
+        let workflow = WorkflowLoader.load(source: History.workflow, file: "bench.yaml").validated!
+        context = ReportContext(
+            workflow: workflow,
+            period: ReportPeriod(
+                from: LocalDate(iso: "2026-04-01"),
+                to: LocalDate(iso: "2026-10-01"),
+                calendar: workflow.definition.zonedCalendar
+            ),
+            now: DateTimeFormat.parse("2027-01-15T15:00:00Z")!
+        )
         if FileManager.default.fileExists(atPath: path), let existing = try? SQLiteStore(path: path),
             (try? existing.writer.read { db in
                 try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = 'bench'")
