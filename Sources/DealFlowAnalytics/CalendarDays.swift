@@ -26,7 +26,10 @@ struct CalendarDays {
     }
 
     /// The local date of an instant.
-    mutating func date(of instant: Date) -> LocalDate {
+    mutating func date(of instant: Date) -> LocalDate { LocalDate(daysSinceEpoch: day(of: instant)) }
+
+    /// The local date of an instant as days since 1970-01-01.
+    mutating func day(of instant: Date) -> Int {
         let second = Int(instant.timeIntervalSince1970.rounded(.down))
         let hour = second >= 0 ? second / 3600 : (second - 3599) / 3600
         let offset: Int
@@ -41,15 +44,21 @@ struct CalendarDays {
             offset = start == end ? start : calendar.timeZone.secondsFromGMT(for: instant)
         }
         let local = second + offset
-        return LocalDate(daysSinceEpoch: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+        return local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
     }
 
     /// Working days after `from` up to and including `to` (0 when `to` is not later).
+    func workdays(after from: LocalDate, through to: LocalDate) -> Int {
+        workdays(afterDay: from.daysSinceEpoch, throughDay: to.daysSinceEpoch)
+    }
+
+    /// Working days after day `from` up to and including day `to` (days since 1970; 0 when `to` is
+    /// not later).
     ///
     /// - Complexity: O(log h) in the number of holidays.
-    func workdays(after from: LocalDate, through to: LocalDate) -> Int {
-        let first = from.daysSinceEpoch + 1
-        let last = to.daysSinceEpoch
+    func workdays(afterDay from: Int, throughDay to: Int) -> Int {
+        let first = from + 1
+        let last = to
         guard last >= first else { return 0 }
         let days = last - first + 1
         var count = days / 7 * workdaysPerWeek

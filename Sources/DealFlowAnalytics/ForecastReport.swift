@@ -15,7 +15,17 @@ public struct ForecastReport: TimelineReducer, PipelineReport {
         /// Deals by currency.
         var deals: [String: Int] = [:]
         var amount = MoneyTotals()
-        var weighted = MoneyTotals()
+        /// Σ amount × probability: divided by 100 once, when read, rather than once per deal.
+        var weightedTimes100 = MoneyTotals()
+
+        /// Σ amount × probability / 100, exactly.
+        var weighted: MoneyTotals {
+            var totals = MoneyTotals()
+            for currency in weightedTimes100.currencies {
+                totals.add(weightedTimes100[currency].divided(by: ExactDecimal(100)), currency: currency)
+            }
+            return totals
+        }
     }
 
     private var buckets: [ForecastCategory: Bucket] = [:]
@@ -29,22 +39,25 @@ public struct ForecastReport: TimelineReducer, PipelineReport {
             let stage = context.stages[deal.stage]
         else { return }
         let category: ForecastCategory
-        let weighted: ExactDecimal?
+        let probability: ExactDecimal
         switch deal.outcome {
         case .won:
             category = .closed
-            weighted = deal.amount
+            probability = ExactDecimal(100)
         case .lost:
             return
         case nil:
             category = stage.effectiveForecast
-            weighted = deal.amount?.multiplied(by: stage.effectiveProbability)?.divided(by: ExactDecimal(100))
+            probability = stage.effectiveProbability
         }
         guard ForecastReport.categories.contains(category) else { return }
         currencies.insert(deal.currencyKey)
         buckets[category, default: Bucket()].deals[deal.currencyKey, default: 0] += 1
         buckets[category, default: Bucket()].amount.add(deal.amount, currency: deal.currencyKey)
-        buckets[category, default: Bucket()].weighted.add(weighted, currency: deal.currencyKey)
+        buckets[category, default: Bucket()].weightedTimes100.add(
+            deal.amount?.multiplied(by: probability),
+            currency: deal.currencyKey
+        )
     }
 
     /// Each category's own deals and the cumulative roll-up up to it.
@@ -54,7 +67,7 @@ public struct ForecastReport: TimelineReducer, PipelineReport {
             let own = buckets[category] ?? Bucket()
             running.deals.merge(own.deals, uniquingKeysWith: +)
             running.amount.add(own.amount)
-            running.weighted.add(own.weighted)
+            running.weightedTimes100.add(own.weightedTimes100)
             return (category, own, running)
         }
     }

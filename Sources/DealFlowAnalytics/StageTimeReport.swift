@@ -63,7 +63,7 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
     private mutating func duration(_ visit: StageVisit) -> (Double, Double) {
         let end = visit.leftAt ?? context.now
         let calendarDays = end.timeIntervalSince(visit.enteredAt) / 86_400
-        let working = days.workdays(after: days.date(of: visit.enteredAt), through: days.date(of: end))
+        let working = days.workdays(afterDay: days.day(of: visit.enteredAt), throughDay: days.day(of: end))
         return (calendarDays, Double(working))
     }
 
