@@ -20,8 +20,9 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
     private let stageIndex: [String: Int]
     private var measures: [Measures]
     private var days: CalendarDays
-    /// Per deal, by stage index: its latest visit begun in the period and its visits added up.
-    private var latest: [StageVisit?]
+    /// Per deal, by stage index: its latest visit begun in the period with that visit's durations,
+    /// and its visits added up.
+    private var latest: [(visit: StageVisit, days: Double, working: Double)?]
     private var totals: [(days: Double, working: Double)]
     private var touched: [Int] = []
 
@@ -41,18 +42,17 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
             guard let index = stageIndex[visit.stage], context.period.contains(visit.enteredAt) else { continue }
             let (calendarDays, working) = duration(visit)
             if latest[index] == nil { touched.append(index) }
-            latest[index] = visit
+            latest[index] = (visit, calendarDays, working)
             totals[index].days += calendarDays
             totals[index].working += working
         }
         for index in touched {
             let visit = latest[index]!
-            let (calendarDays, working) = duration(visit)
-            measures[index].latestDays.add(calendarDays)
-            measures[index].latestBusinessDays.add(working)
+            measures[index].latestDays.add(visit.days)
+            measures[index].latestBusinessDays.add(visit.working)
             measures[index].cumulativeDays.add(totals[index].days)
             measures[index].cumulativeBusinessDays.add(totals[index].working)
-            if visit.leftAt == nil { measures[index].open += 1 }
+            if visit.visit.leftAt == nil { measures[index].open += 1 }
             latest[index] = nil
             totals[index] = (0, 0)
         }
