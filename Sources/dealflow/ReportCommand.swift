@@ -87,7 +87,15 @@ struct Report: AsyncParsableCommand {
             )
             if kind == "html" {
                 let page = try await PipelineDashboard.compute(context: context, owner: owner, source: store)
-                try Data(page.html.utf8).write(to: URL(fileURLWithPath: out!))
+                guard FileManager.default.createFile(atPath: out!, contents: Data(page.html.utf8)) else {
+                    let folder = URL(fileURLWithPath: out!).deletingLastPathComponent().path
+                    throw EngineError.invalidInput(
+                        Rejection(
+                            .invalidValue,
+                            "cannot write '\(out!)': check that the folder '\(folder)' exists and is writable"
+                        )
+                    )
+                }
                 if settings.json {
                     Output.print(JSONValue.object([("written", .string(out!))]).rendered())
                 } else {

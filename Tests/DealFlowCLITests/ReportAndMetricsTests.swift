@@ -155,6 +155,12 @@ struct ReportAndMetricsTests {
         #expect(order.errors.contains("--from 2026-03-01 is not before --to 2026-03-01"))
         let html = try sandbox.run("report", "html")
         #expect(html.errors.contains("report html needs --out FILE"))
+        let unwritable = try sandbox.run("report", "html", "--out", "/nonexistent/report.html")
+        #expect(unwritable.status == 1)
+        #expect(
+            unwritable.errors
+                == "error: cannot write '/nonexistent/report.html': check that the folder '/nonexistent' exists and is writable\n"
+        )
         let format = try sandbox.run("report", "cycle", "--format", "xml")
         #expect(format.errors.contains("'xml' is not a format for --format; use table, json or csv"))
         let workflow = try sandbox.run("report", "cycle", "--workflow", "nope")
