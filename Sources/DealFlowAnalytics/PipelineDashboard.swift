@@ -109,7 +109,7 @@ public struct PipelineDashboard: TimelineReducer {
                     .p(
                         .class("note"),
                         .text(
-                            "Deals with a close date in the period, rolled up: closed; commit = closed + commit; best case = commit + best case; pipeline = pipeline = best case + pipeline. The darker part is weighted by stage probability."
+                            "Deals with a close date in the period, rolled up: closed; commit = closed + commit; best case = commit + best case; pipeline = best case + pipeline. The darker part is weighted by stage probability."
                         )
                     ),
                     forecastChart
