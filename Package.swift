@@ -50,7 +50,10 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "DealFlowTestKit", dependencies: ["DealFlowCore", "DealFlowEngine"]),
+        .target(
+            name: "DealFlowTestKit",
+            dependencies: ["DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowAnalytics"]
+        ),
         .executableTarget(
             name: "dealflow",
             dependencies: [

@@ -22,3 +22,11 @@ struct StoreConformanceTests {
         )
     }
 }
+
+@Suite("SQLite store conformance: analytics")
+struct AnalyticsConformanceTests {
+    @Test(arguments: AnalyticsConformance.Case.allCases)
+    func inMemory(_ check: AnalyticsConformance.Case) async throws {
+        try await AnalyticsConformance.run(check, on: try SQLiteStore())
+    }
+}
