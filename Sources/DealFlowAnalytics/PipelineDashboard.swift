@@ -78,7 +78,7 @@ public struct PipelineDashboard: TimelineReducer {
                         .class("subtitle"),
                         .text(
                             "Workflow \(context.workflow.id) · \(period) · \(workflow.timeZone.value.identifier)"
-                                + (owner.map { " · owner \($0)" } ?? "") + " · as of \(asOf)"
+                                + (owner.map { " · owner \($0)" } ?? "") + " · as of \(context.localTime(context.now))"
                         )
                     )
                 ),
@@ -118,11 +118,6 @@ public struct PipelineDashboard: TimelineReducer {
             )
         )
         return page.render(indentedBy: .spaces(1))
-    }
-
-    private var asOf: String {
-        let (date, second) = context.calendar.local(context.now)
-        return "\(date) \(String(format: "%02d:%02d", second / 3600, second % 3600 / 60))"
     }
 
     private static func card(_ label: String, _ value: String, _ detail: String) -> Node<HTML.BodyContext> {

@@ -45,43 +45,18 @@ public enum PipelineAnalytics {
         owner: String? = nil,
         source: some PipelineHistorySource
     ) async throws -> any PipelineReport {
+        func scan(_ report: some TimelineReducer & PipelineReport) async throws -> any PipelineReport {
+            try await source.scanTimelines(workflow: context.workflow, owner: owner, into: report)
+        }
         switch kind {
-        case .funnel:
-            return try await source.scanTimelines(workflow: context.workflow, owner: owner, into: FunnelReport(context))
-        case .conversion:
-            return try await source.scanTimelines(
-                workflow: context.workflow,
-                owner: owner,
-                into: ConversionReport(context)
-            )
-        case .winrate:
-            return try await source.scanTimelines(
-                workflow: context.workflow,
-                owner: owner,
-                into: WinRateReport(context)
-            )
-        case .cycle:
-            return try await source.scanTimelines(workflow: context.workflow, owner: owner, into: CycleReport(context))
-        case .stages:
-            return try await source.scanTimelines(
-                workflow: context.workflow,
-                owner: owner,
-                into: StageTimeReport(context)
-            )
-        case .velocity:
-            return try await source.scanTimelines(
-                workflow: context.workflow,
-                owner: owner,
-                into: VelocityReport(context)
-            )
-        case .forecast:
-            return try await source.scanTimelines(
-                workflow: context.workflow,
-                owner: owner,
-                into: ForecastReport(context)
-            )
-        case .stale:
-            return try await source.scanTimelines(workflow: context.workflow, owner: owner, into: StaleReport(context))
+        case .funnel: return try await scan(FunnelReport(context))
+        case .conversion: return try await scan(ConversionReport(context))
+        case .winrate: return try await scan(WinRateReport(context))
+        case .cycle: return try await scan(CycleReport(context))
+        case .stages: return try await scan(StageTimeReport(context))
+        case .velocity: return try await scan(VelocityReport(context))
+        case .forecast: return try await scan(ForecastReport(context))
+        case .stale: return try await scan(StaleReport(context))
         case .tasks:
             // Every task of the workflow: a deal has a next step whoever holds it.
             let deals = try await source.scanDeals(workflow: context.workflow, owner: owner, into: OpenDealsByOwner())

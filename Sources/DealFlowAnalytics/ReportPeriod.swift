@@ -65,6 +65,12 @@ public struct ReportContext: Sendable {
     public let calendar: ZonedCalendar
 
     func outcome(of stage: String) -> Outcome? { stages[stage]?.outcome?.value }
+
+    /// `2026-11-06 13:32`: an instant in the workflow's zone, to the minute, for people.
+    func localTime(_ instant: Date) -> String {
+        let (date, second) = calendar.local(instant)
+        return "\(date) \(String(format: "%02d:%02d", second / 3600, second % 3600 / 60))"
+    }
 }
 
 /// The stages of every version of a workflow by name: the latest version's definition, or for a stage

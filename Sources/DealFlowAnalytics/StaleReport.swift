@@ -49,16 +49,10 @@ public struct StaleReport: TimelineReducer, PipelineReport {
         return context.workflow.definition.stages.compactMap { stage in counts[stage.name].map { (stage.name, $0) } }
     }
 
-    private func local(_ instant: Date) -> String {
-        let (date, second) = context.calendar.local(instant)
-        return
-            "\(date) \(second / 3600 < 10 ? "0" : "")\(second / 3600):\(second % 3600 / 60 < 10 ? "0" : "")\(second % 3600 / 60)"
-    }
-
     public var json: JSONValue {
         .object([
             ("workflow", .string(context.workflow.id)),
-            ("now", .string(ISO8601DateFormatter().string(from: context.now))),
+            ("now", .string(DateTimeFormat.iso8601(context.now))),
             ("count", .int(found.count)),
             (
                 "deals",
@@ -66,7 +60,7 @@ public struct StaleReport: TimelineReducer, PipelineReport {
                     rows.map {
                         .object([
                             ("deal", .string($0.dealID)), ("owner", .string($0.owner)), ("stage", .string($0.stage)),
-                            ("last_touch", .string(ISO8601DateFormatter().string(from: $0.lastTouch))),
+                            ("last_touch", .string(DateTimeFormat.iso8601($0.lastTouch))),
                             ("days_idle", JSONNumber.of($0.daysIdle)), ("rot_after", .string($0.rotAfter)),
                         ])
                     }
@@ -80,7 +74,10 @@ public struct StaleReport: TimelineReducer, PipelineReport {
             ReportTable(
                 columns: ["DEAL", "OWNER", "STAGE", "LAST TOUCH", "DAYS IDLE", "ROT AFTER"],
                 rows: rows.map {
-                    [$0.dealID, $0.owner, $0.stage, local($0.lastTouch), cell.days($0.daysIdle), $0.rotAfter]
+                    [
+                        $0.dealID, $0.owner, $0.stage, context.localTime($0.lastTouch), cell.days($0.daysIdle),
+                        $0.rotAfter,
+                    ]
                 }
             )
         ]

@@ -71,7 +71,7 @@ public struct TaskReport: PipelineReport {
     public var json: JSONValue {
         .object(
             [("workflow", .string(context.workflow.id))] + context.period.json + [
-                ("now", .string(ISO8601DateFormatter().string(from: context.now))),
+                ("now", .string(DateTimeFormat.iso8601(context.now))),
                 (
                     "assignees",
                     .array(

@@ -133,6 +133,11 @@ public final class Engine: Sendable {
         return numbered
     }
 
+    /// The identifiers of the stored workflows, sorted.
+    public func workflowIDs() async throws -> [String] {
+        Set(try await store.workflows().map(\.id)).sorted()
+    }
+
     /// Every version of one workflow, validated, oldest first.
     public func versions(ofWorkflow id: String) async throws -> [ValidatedWorkflow] {
         var versions: [ValidatedWorkflow] = []

@@ -57,9 +57,11 @@ public struct EngineMetrics: Sendable {
                 ]
             )
         }
-        for task in change.tasks {
-            count(Name.tasksScheduled, [("workflow", task.workflowID), ("kind", task.kind)])
-        }
+        scheduled(change.tasks)
+    }
+
+    private func scheduled(_ tasks: [TaskRecord]) {
+        for task in tasks { count(Name.tasksScheduled, [("workflow", task.workflowID), ("kind", task.kind)]) }
     }
 
     /// An attempt that changed nothing: blocked (once per kind of blocker) or refused for the role.
@@ -102,9 +104,7 @@ public struct EngineMetrics: Sendable {
     func performed(_ firing: Firing, lateness: TimeInterval) {
         count(Name.schedulerClaims, [])
         if let change = firing.change { committed(change) }
-        for task in firing.tasks {
-            count(Name.tasksScheduled, [("workflow", task.workflowID), ("kind", task.kind)])
-        }
+        scheduled(firing.tasks)
         let item = firing.item
         switch item {
         case .reminder(let task):

@@ -280,7 +280,7 @@ extension DealFlowCommand.DealCommand {
                     if let workflow {
                         ids = [workflow]
                     } else {
-                        ids = Array(Swift.Set(try await engine.workflowVersions().map(\.id))).sorted()
+                        ids = try await engine.workflowIDs()
                     }
                     var stages: [String] = []
                     for id in ids { stages += try await engine.workflow(id: id).definition.stages.map(\.name) }

@@ -90,7 +90,7 @@ enum StoreMetrics {
             workflows = [try await engine.workflow(id: workflowID)]
         } else {
             var latest: [ValidatedWorkflow] = []
-            for id in Set(try await engine.workflowVersions().map(\.id)).sorted() {
+            for id in try await engine.workflowIDs() {
                 latest.append(try await engine.workflow(id: id))
             }
             workflows = latest

@@ -120,7 +120,7 @@ struct Report: AsyncParsableCommand {
     /// The named workflow, or the only one stored.
     static func workflow(_ id: String?, engine: Engine) async throws -> ValidatedWorkflow {
         if let id { return try await engine.workflow(id: id) }
-        let ids = Set(try await engine.workflowVersions().map(\.id)).sorted()
+        let ids = try await engine.workflowIDs()
         guard ids.count == 1 else {
             let message =
                 ids.isEmpty
