@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "DealFlowYAML", targets: ["DealFlowYAML"]),
         .library(name: "DealFlowEngine", targets: ["DealFlowEngine"]),
         .library(name: "DealFlowSQLite", targets: ["DealFlowSQLite"]),
+        .library(name: "DealFlowPostgres", targets: ["DealFlowPostgres"]),
         .library(name: "DealFlowAnalytics", targets: ["DealFlowAnalytics"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // libyaml itself (Debian: libyaml-dev). We compose nodes ourselves so that every scalar keeps its
@@ -51,6 +53,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "DealFlowPostgres",
+            dependencies: [
+                "DealFlowCore", "DealFlowEngine", "DealFlowAnalytics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "DealFlowTestKit",
             dependencies: ["DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowAnalytics"]
         ),
@@ -61,6 +71,7 @@ let package = Package(
                 "DealFlowYAML",
                 "DealFlowEngine",
                 "DealFlowSQLite",
+                "DealFlowPostgres",
                 "DealFlowAnalytics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -86,6 +97,13 @@ let package = Package(
             dependencies: [
                 "DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowTestKit",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "DealFlowPostgresTests",
+            dependencies: [
+                "DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowAnalytics", "DealFlowPostgres",
+                "DealFlowTestKit",
             ]
         ),
         .testTarget(

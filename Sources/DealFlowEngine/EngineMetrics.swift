@@ -22,6 +22,8 @@ public struct EngineMetrics: Sendable {
         public static let remindersFired = "dealflow_reminders_fired_total"
         public static let reminderLateness = "dealflow_reminder_lateness_seconds"
         public static let schedulerClaims = "dealflow_scheduler_claims_total"
+        /// Due items a scheduler took over from another whose lease had run out (a shared store only).
+        public static let leaseRescues = "dealflow_scheduler_lease_rescues_total"
         public static let commandDuration = "dealflow_command_duration_seconds"
     }
 
@@ -46,6 +48,11 @@ public struct EngineMetrics: Sendable {
     }
 
     /// A committed change: its transitions and the tasks it scheduled.
+    /// Due items taken over from a scheduler whose lease ran out: it died or stalled.
+    public func rescued(_ items: Int) {
+        if items > 0 { count(Name.leaseRescues, [], by: items) }
+    }
+
     func committed(_ change: DealChange) {
         let workflow = change.deal.workflowID
         for entry in change.history where entry.kind == HistoryEntry.Kind.transitioned.rawValue {

@@ -109,4 +109,21 @@ public protocol SchedulerStore: DealStore {
     /// Claims every firing's item and writes its effects, all in one transaction; a firing whose item is
     /// no longer due, or whose deal changed, writes nothing and does not stop the others.
     func perform(_ firings: [Firing]) async throws -> [FiringOutcome]
+
+    /// The current instant on the store's own clock, when several machines share the store and must
+    /// agree on what is due (PostgreSQL's `clock_timestamp()`); `nil` when the process's clock is the
+    /// store's, as with an embedded file.
+    func sharedNow() async throws -> Date?
+
+    /// Gives back the due items this process claimed and has not fired, so that another process can take
+    /// them at once rather than after a lease runs out. A scheduler calls it when it stops.
+    func releaseClaims() async throws
+}
+
+extension SchedulerStore {
+    /// An embedded store has no clock of its own.
+    public func sharedNow() async throws -> Date? { nil }
+
+    /// An embedded store claims nothing ahead of ``perform(_:)``.
+    public func releaseClaims() async throws {}
 }

@@ -1,0 +1,322 @@
+import DealFlowEngine
+import Foundation
+import PostgresNIO
+import Synchronization
+
+extension PostgresStore: SchedulerStore {
+    /// Leases the due items to this process, oldest first, skipping those another live process holds.
+    ///
+    /// A row another scheduler is leasing at this moment is skipped (`FOR UPDATE SKIP LOCKED`) rather
+    /// than waited for; a row another scheduler holds is skipped until its lease has run out on the
+    /// database's clock, and then taken over (a rescue). ``perform(_:)`` fires an item only while this
+    /// process still holds it.
+    public func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
+        let due = Millis.of(now)
+        let after = since.map(Millis.of) ?? Int64.min
+        let leaseMillis = Int64(location.lease.components.seconds * 1000)
+        let clock = Self.databaseMillis
+        let holder = holder
+        let (items, rescued) = try await write { connection in
+            var items: [DueItem] = []
+            var rescued = 0
+            let kinds: [(table: String, condition: String, order: String, make: (PostgresRow) throws -> DueItem)] = [
+                (
+                    "tasks", "status = 'open' AND reminded_at IS NULL AND due_at <= $1 AND due_at > $2", "due_at",
+                    { .reminder(try Self.taskRecord($0)) }
+                ),
+                (
+                    "tasks",
+                    """
+                    status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL AND escalate_at <= $1
+                    AND escalate_at > $2
+                    """,
+                    "escalate_at", { .escalation(try Self.taskRecord($0)) }
+                ),
+                (
+                    "timers", "status = 'pending' AND due_at <= $1 AND due_at > $2", "due_at",
+                    { .timer(try Self.timerRecord($0)) }
+                ),
+            ]
+            for kind in kinds {
+                var binds = PostgresBindings()
+                binds.append(due)
+                binds.append(after)
+                binds.append(holder)
+                binds.append(limit)
+                binds.append(leaseMillis)
+                let sql = """
+                    WITH picked AS (
+                        SELECT id, leased_by AS previous_holder FROM \(kind.table)
+                        WHERE \(kind.condition) AND (leased_by IS NULL OR leased_by = $3 OR lease_until < \(clock))
+                        ORDER BY \(kind.order), id LIMIT $4 FOR UPDATE SKIP LOCKED
+                    )
+                    UPDATE \(kind.table) AS leased SET leased_by = $3, lease_until = \(clock) + $5
+                    FROM picked WHERE leased.id = picked.id
+                    RETURNING leased.*, picked.previous_holder
+                    """
+                for row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: Self.quiet)
+                    .collect()
+                {
+                    items.append(try kind.make(row))
+                    let previous = try row.makeRandomAccess()["previous_holder"].decode(String?.self)
+                    if let previous, previous != holder { rescued += 1 }
+                }
+            }
+            return (items, rescued)
+        }
+        if rescued > 0 {
+            rescues.add(rescued, ordering: .relaxed)
+            metrics.rescued(rescued)
+        }
+        if !items.isEmpty { startRenewingLeases() }
+        return Array(items.sorted { ($0.dueAt, $0.key) < ($1.dueAt, $1.key) }.prefix(limit))
+    }
+
+    /// The earliest instant at which this process could fire something: an item another process holds
+    /// counts from when its lease runs out.
+    public func nextDueAt() async throws -> Date? {
+        try await read { connection in
+            let millis = try await connection.query(
+                """
+                SELECT min(due) FROM (
+                    SELECT min(CASE WHEN leased_by IS NULL OR leased_by = \(holder) THEN due_at
+                        ELSE greatest(due_at, lease_until) END) AS due
+                    FROM tasks WHERE status = 'open' AND reminded_at IS NULL
+                    UNION ALL
+                    SELECT min(CASE WHEN leased_by IS NULL OR leased_by = \(holder) THEN escalate_at
+                        ELSE greatest(escalate_at, lease_until) END)
+                    FROM tasks WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL
+                    UNION ALL
+                    SELECT min(CASE WHEN leased_by IS NULL OR leased_by = \(holder) THEN due_at
+                        ELSE greatest(due_at, lease_until) END)
+                    FROM timers WHERE status = 'pending'
+                ) AS next
+                """,
+                logger: Self.quiet
+            ).decode(Int64?.self).first { _ in true }
+            return millis.flatMap { $0 }.map(Millis.date)
+        }
+    }
+
+    /// Counts the notifications of commits (`LISTEN`), from this process and every other: reading it
+    /// costs no query.
+    public func changeToken() async throws -> Int64 {
+        try await changes.start(client: client)
+        return changes.count
+    }
+
+    public func sharedNow() async throws -> Date? {
+        try await read { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(Self.databaseMillis)"), logger: Self.quiet)
+                .decode(Int64.self).first { _ in true }.map(Millis.date)
+        }
+    }
+
+    public func releaseClaims() async throws {
+        leases.stop()
+        try await write { connection in
+            for table in ["tasks", "timers"] {
+                var binds = PostgresBindings()
+                binds.append(holder)
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "UPDATE \(table) SET leased_by = NULL, lease_until = NULL WHERE leased_by = $1",
+                        binds: binds
+                    ),
+                    logger: Self.quiet
+                )
+            }
+        }
+    }
+
+    public func perform(_ firings: [Firing]) async throws -> [FiringOutcome] {
+        let holder = holder
+        return try await write { connection in
+            var outcomes: [FiringOutcome] = []
+            var events: [EventRecord] = []
+            var released: (tasks: [String], timers: [String]) = ([], [])
+            for firing in firings {
+                try await connection.query("SAVEPOINT firing", logger: Self.quiet)
+                var outcome = FiringOutcome.skipped
+                do {
+                    if try await Self.claim(firing, holder: holder, on: connection) {
+                        if let change = firing.change {
+                            _ = try await Self.apply(change, on: connection)
+                            events += change.events
+                        }
+                        if let attempt = firing.attempt { try await Self.insertAttempt(attempt, on: connection) }
+                        try await Self.insert(firing.tasks, on: connection)
+                        try await Self.insert(firing.timers, on: connection)
+                        events += firing.events
+                        outcome = .performed
+                    }
+                } catch StoreError.versionConflict {
+                    outcome = .conflict
+                }
+                if outcome == .performed {
+                    try await connection.query("RELEASE SAVEPOINT firing", logger: Self.quiet)
+                } else {
+                    try await connection.query("ROLLBACK TO SAVEPOINT firing", logger: Self.quiet)
+                    switch firing.item {
+                    case .reminder(let task), .escalation(let task): released.tasks.append(task.id)
+                    case .timer(let timer): released.timers.append(timer.id)
+                    }
+                }
+                outcomes.append(outcome)
+            }
+            // What was not fired is given back, for this process or another to decide again.
+            try await connection.query(
+                """
+                UPDATE tasks SET leased_by = NULL, lease_until = NULL
+                WHERE id = ANY(\(released.tasks)) AND leased_by = \(holder)
+                """,
+                logger: Self.quiet
+            )
+            try await connection.query(
+                """
+                UPDATE timers SET leased_by = NULL, lease_until = NULL
+                WHERE id = ANY(\(released.timers)) AND leased_by = \(holder)
+                """,
+                logger: Self.quiet
+            )
+            try await Self.appendEvents(events, on: connection)
+            return outcomes
+        }
+    }
+
+    /// Marks the item fired if this process still holds it and it is exactly as it was read.
+    private static func claim(_ firing: Firing, holder: String, on connection: PostgresConnection) async throws -> Bool
+    {
+        let firedAt = Millis.of(firing.firedAt)
+        let rows: [PostgresRow]
+        switch firing.item {
+        case .reminder(let task):
+            rows = try await connection.query(
+                """
+                UPDATE tasks SET reminded_at = \(firedAt), leased_by = NULL, lease_until = NULL
+                WHERE id = \(task.id) AND status = 'open' AND reminded_at IS NULL AND due_at = \(Millis.of(task.dueAt))
+                AND leased_by = \(holder) RETURNING 1
+                """,
+                logger: quiet
+            ).collect()
+        case .escalation(let task):
+            rows = try await connection.query(
+                """
+                UPDATE tasks SET escalated_at = \(firedAt), leased_by = NULL, lease_until = NULL
+                WHERE id = \(task.id) AND status = 'open' AND escalated_at IS NULL
+                AND escalate_at = \(task.escalateAt.map(Millis.of)) AND leased_by = \(holder) RETURNING 1
+                """,
+                logger: quiet
+            ).collect()
+        case .timer(let timer):
+            rows = try await connection.query(
+                """
+                UPDATE timers SET status = \(firing.timerStatus), closed_at = \(firedAt), leased_by = NULL,
+                lease_until = NULL WHERE id = \(timer.id) AND status = 'pending' AND due_at = \(Millis.of(timer.dueAt))
+                AND leased_by = \(holder) RETURNING 1
+                """,
+                logger: quiet
+            ).collect()
+        }
+        return rows.count == 1
+    }
+
+    /// Keeps this process's leases alive while it works: every third of a lease, each lease it holds
+    /// is extended by a whole lease, on the database's clock. A process that dies stops renewing, and
+    /// its items are rescued once the last renewal runs out.
+    func startRenewingLeases() {
+        let interval = location.lease / 3
+        let leaseMillis = Int64(location.lease.components.seconds * 1000)
+        leases.start { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                _ = try? await self.write { connection in
+                    for table in ["tasks", "timers"] {
+                        var binds = PostgresBindings()
+                        binds.append(self.holder)
+                        binds.append(leaseMillis)
+                        try await connection.query(
+                            PostgresQuery(
+                                unsafeSQL: """
+                                    UPDATE \(table) SET lease_until = \(Self.databaseMillis) + $2 WHERE leased_by = $1
+                                    """,
+                                binds: binds
+                            ),
+                            logger: Self.quiet
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A background task started once, on demand, and stopped with the store.
+final class LeaseKeeper: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ body: @escaping @Sendable () async -> Void) {
+        task.withLock { running in
+            if running == nil { running = Task(operation: body) }
+        }
+    }
+
+    func stop() {
+        task.withLock { running in
+            running?.cancel()
+            running = nil
+        }
+    }
+}
+
+/// Listens on the channel every commit notifies, on a connection of its own, and counts notifications.
+final class ChangeListener: Sendable {
+    /// The channel commits notify.
+    static let channel = "dealflow_changes"
+    private let notifications = Atomic<Int64>(0)
+    private let listening = Atomic<Bool>(false)
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    var count: Int64 { notifications.load(ordering: .relaxed) }
+
+    /// Starts listening, if not yet, and returns once the server has confirmed `LISTEN`: a commit after
+    /// that changes ``count``.
+    func start(client: PostgresClient) async throws {
+        task.withLock { running in
+            guard running == nil else { return }
+            running = Task { [self] in
+                while !Task.isCancelled {
+                    do {
+                        try await client.withConnection { connection in
+                            try await connection.listen(on: Self.channel) { stream in
+                                self.listening.store(true, ordering: .releasing)
+                                for try await _ in stream { self.notifications.add(1, ordering: .relaxed) }
+                            }
+                        }
+                    } catch {
+                        // The connection was lost: whatever was notified meanwhile is unknown, so count a
+                        // change, and listen again.
+                        self.listening.store(false, ordering: .releasing)
+                        self.notifications.add(1, ordering: .relaxed)
+                        try? await Task.sleep(for: .milliseconds(500))
+                    }
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !listening.load(ordering: .acquiring) {
+            guard ContinuousClock.now < deadline else {
+                throw StoreError.unavailable("the database did not confirm LISTEN \(Self.channel) within 10 s")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func stop() {
+        task.withLock { running in
+            running?.cancel()
+            running = nil
+        }
+    }
+}
