@@ -27,6 +27,9 @@ public final class Scheduler: Sendable {
     public let changePollInterval: Duration
     /// Where claims, reminders, their lateness and timer transitions are counted.
     public let metrics: EngineMetrics
+    /// Whether "now" is the store's shared clock where it has one (PostgreSQL's), so that schedulers
+    /// on machines whose clocks drift agree on what is due. `false` for a given `--now` or a test clock.
+    public let usesStoreClock: Bool
     private let engine: Engine
     private let stopRequested = Atomic<Bool>(false)
 
@@ -37,7 +40,8 @@ public final class Scheduler: Sendable {
         identifiers: any IdentifierSource = RandomIdentifiers(),
         batchSize: Int = 500,
         changePollInterval: Duration = .seconds(1),
-        metrics: EngineMetrics = .none
+        metrics: EngineMetrics = .none,
+        usesStoreClock: Bool = false
     ) {
         precondition(batchSize > 0, "a batch holds at least one item")
         self.store = store
@@ -45,6 +49,7 @@ public final class Scheduler: Sendable {
         self.batchSize = batchSize
         self.changePollInterval = changePollInterval
         self.metrics = metrics
+        self.usesStoreClock = usesStoreClock
         engine = Engine(store: store, clock: clock, identifiers: identifiers, metrics: metrics)
     }
 
@@ -98,7 +103,7 @@ public final class Scheduler: Sendable {
     /// Fires everything due at `now` (the clock's time by default), batch after batch, including what
     /// the firings themselves make due (a timer's task that is already due reminds in the same pass).
     public func fireDue(at now: Date? = nil) async throws -> Report {
-        let now = now ?? clock.now()
+        let now = try await currentTime(given: now)
         var total = Report()
         var fruitless = 0
         while !isStopping {
@@ -181,15 +186,15 @@ public final class Scheduler: Sendable {
         var lastPass: Date?
         var failures = 0
         while !isStopping {
-            let now = clock.now()
             do {
+                let now = try await currentTime()
                 let (report, more) = try await fireBatch(at: now, freshSince: lastPass)
                 failures = 0
                 lastPass = now
                 if report.fired + report.skipped + report.conflicts > 0 { onBatch(report) }
                 if !more { try await sleepUntilDue() }
             } catch is CancellationError {
-                return  // Stopped: not a failure to report.
+                break  // Stopped: not a failure to report.
             } catch {
                 failures += 1
                 let pause = min(30, 1 << min(failures - 1, 5))
@@ -198,6 +203,9 @@ public final class Scheduler: Sendable {
                 while !isStopping && ContinuousClock.now < resume { try? await Task.sleep(for: .milliseconds(250)) }
             }
         }
+        // What this process claimed and did not fire goes back now, not when its lease runs out; in a
+        // task of its own, so that the cancellation that stopped the loop does not stop this too.
+        await Task { [store] in try? await store.releaseClaims() }.value
     }
 
     /// Asks a running ``run(onBatch:onError:)`` to return after the batch in hand.
@@ -207,12 +215,22 @@ public final class Scheduler: Sendable {
 
     private var isStopping: Bool { stopRequested.load(ordering: .relaxed) || Task.isCancelled }
 
+    /// The instant to fire at: `given`, else the store's shared clock when this scheduler uses it,
+    /// else `clock`'s.
+    private func currentTime(given: Date? = nil) async throws -> Date {
+        if let given { return given }
+        if usesStoreClock, let shared = try await store.sharedNow() { return shared }
+        return clock.now()
+    }
+
     private func sleepUntilDue() async throws {
         let token = try await store.changeToken()
         let next = try await store.nextDueAt()
+        // The store's clock, followed between naps through the process's, without a query per nap.
+        let offset = try await currentTime().timeIntervalSince(clock.now())
         var lastCheck = ContinuousClock.now
         while !isStopping {
-            let now = clock.now()
+            let now = clock.now().addingTimeInterval(offset)
             if let next, next <= now { return }
             // Short naps, so that a stop is honoured promptly; exact ones when the next item is close.
             var pause = Duration.milliseconds(250)

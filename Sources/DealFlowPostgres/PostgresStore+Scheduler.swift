@@ -157,14 +157,16 @@ extension PostgresStore: SchedulerStore {
                     try await connection.query("RELEASE SAVEPOINT firing", logger: Self.quiet)
                 } else {
                     try await connection.query("ROLLBACK TO SAVEPOINT firing", logger: Self.quiet)
-                    switch firing.item {
-                    case .reminder(let task), .escalation(let task): released.tasks.append(task.id)
-                    case .timer(let timer): released.timers.append(timer.id)
-                    }
+                }
+                // The lease ends with the batch, not with the claim: a task's reminder and escalation may
+                // both be in it.
+                switch firing.item {
+                case .reminder(let task), .escalation(let task): released.tasks.append(task.id)
+                case .timer(let timer): released.timers.append(timer.id)
                 }
                 outcomes.append(outcome)
             }
-            // What was not fired is given back, for this process or another to decide again.
+            // What was fired is closed; what was not is given back, for this process or another to decide.
             try await connection.query(
                 """
                 UPDATE tasks SET leased_by = NULL, lease_until = NULL
@@ -193,7 +195,7 @@ extension PostgresStore: SchedulerStore {
         case .reminder(let task):
             rows = try await connection.query(
                 """
-                UPDATE tasks SET reminded_at = \(firedAt), leased_by = NULL, lease_until = NULL
+                UPDATE tasks SET reminded_at = \(firedAt)
                 WHERE id = \(task.id) AND status = 'open' AND reminded_at IS NULL AND due_at = \(Millis.of(task.dueAt))
                 AND leased_by = \(holder) RETURNING 1
                 """,
@@ -202,7 +204,7 @@ extension PostgresStore: SchedulerStore {
         case .escalation(let task):
             rows = try await connection.query(
                 """
-                UPDATE tasks SET escalated_at = \(firedAt), leased_by = NULL, lease_until = NULL
+                UPDATE tasks SET escalated_at = \(firedAt)
                 WHERE id = \(task.id) AND status = 'open' AND escalated_at IS NULL
                 AND escalate_at = \(task.escalateAt.map(Millis.of)) AND leased_by = \(holder) RETURNING 1
                 """,
@@ -211,8 +213,7 @@ extension PostgresStore: SchedulerStore {
         case .timer(let timer):
             rows = try await connection.query(
                 """
-                UPDATE timers SET status = \(firing.timerStatus), closed_at = \(firedAt), leased_by = NULL,
-                lease_until = NULL WHERE id = \(timer.id) AND status = 'pending' AND due_at = \(Millis.of(timer.dueAt))
+                UPDATE timers SET status = \(firing.timerStatus), closed_at = \(firedAt) WHERE id = \(timer.id) AND status = 'pending' AND due_at = \(Millis.of(timer.dueAt))
                 AND leased_by = \(holder) RETURNING 1
                 """,
                 logger: quiet

@@ -25,6 +25,17 @@ public enum PostgresTestServer {
         return "postgres://\(server.user)@\(server.host):\(server.port)/\(name)?sslmode=disable"
     }
 
+    /// Runs SQL with `psql` on the database at `url` and returns what it printed, unaligned, one row per
+    /// line, columns separated by `|`: for tests that look under the store.
+    public static func query(_ sql: String, in url: String) throws -> String {
+        let server = try shared.get()
+        let plain = url.components(separatedBy: "?")[0]
+        return try Server.run(
+            server.binaries + "/psql",
+            [plain, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", sql]
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     private static let shared = Result<Server, any Error>(catching: { try Server.start() })
 
     struct Server: Sendable {
@@ -121,7 +132,8 @@ public enum PostgresTestServer {
 
         /// Runs a program to its end, its output into a file. `posix_spawn` and `waitpid` rather than
         /// Foundation's `Process`, which did not notice `pg_ctl`'s exit while the server it started runs on.
-        static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws {
+        @discardableResult
+        static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws -> String {
             let argv =
                 asPostgres
                 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
@@ -142,10 +154,11 @@ public enum PostgresTestServer {
             }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             guard status == 0 else {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 throw Unavailable(description: "\(argv.joined(separator: " ")) failed: \(text)")
             }
+            return text
         }
     }
 

@@ -61,7 +61,7 @@ extension DealFlowCommand.DealCommand {
             let settings = try global.resolved()
             let input = try fieldInputs(assignments)
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let view = try await engine.create(
                     workflowID: workflow,
                     id: id,
@@ -107,7 +107,7 @@ extension DealFlowCommand.DealCommand {
             let settings = try global.resolved()
             let input = try fieldInputs(assignments)
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let (view, changes) = try await engine.update(dealID: id, input: input, actor: settings.actor)
                 if settings.json {
                     Output.print(view.json.rendered())
@@ -168,7 +168,7 @@ extension DealFlowCommand.DealCommand {
             let settings = try global.resolved()
             let input = try fieldInputs(assignments)
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let result = try await engine.fire(
                     dealID: id,
                     transition: transition,
@@ -204,7 +204,7 @@ extension DealFlowCommand.DealCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let view = try await engine.deal(id: id)
                 let tasks = try await engine.store.openTasks(dealID: id)
                 let timers = try await engine.store.pendingTimers(dealID: id)
@@ -273,7 +273,7 @@ extension DealFlowCommand.DealCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 if let stage {
                     // A misspelt stage would list nothing and look like an empty stage: say so instead.
                     var ids = [String]()
@@ -334,7 +334,7 @@ extension DealFlowCommand.DealCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let entries = try await engine.history(dealID: id)
                 if settings.json {
                     Output.print(JSONValue.array(entries.map(\.json)).rendered())
@@ -382,7 +382,7 @@ extension DealFlowCommand.DealCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let (view, transitions) = try await engine.transitions(dealID: id, actor: settings.actor)
                 if settings.json {
                     Output.print(

@@ -70,7 +70,7 @@ struct DeliverCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try global.resolved()
         try await Output.run(settings) {
-            let store = try settings.store()
+            let store = try await settings.store()
             if failed {
                 let letters = try await store.deadLetters(consumer: consumer)
                 if settings.json {

@@ -31,6 +31,12 @@ extension DealFlowCommand {
             guard (0...365).contains(days) else {
                 throw ValidationError("--days must be between 0 and 365, not \(days)")
             }
+            // The demo starts each time from a new file; a shared database is never wiped for it.
+            if try global.resolved().postgres != nil {
+                throw ValidationError(
+                    "the demo builds a SQLite file of its own: give --db a file path, not a postgres:// URL"
+                )
+            }
         }
 
         func run() async throws {

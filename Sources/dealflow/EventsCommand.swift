@@ -38,7 +38,7 @@ struct EventsCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try global.resolved()
         try await Output.run(settings) {
-            let store = try settings.store()
+            let store = try await settings.store()
             if follow {
                 var cursor = after
                 var remaining = limit

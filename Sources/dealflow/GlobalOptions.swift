@@ -1,6 +1,8 @@
 import ArgumentParser
+import DealFlowAnalytics
 import DealFlowCore
 import DealFlowEngine
+import DealFlowPostgres
 import DealFlowSQLite
 import Foundation
 
@@ -8,7 +10,13 @@ import Foundation
 /// swift-argument-parser has no environment fallback, so ``resolved()`` reads `DEALFLOW_*` here and
 /// nowhere else.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The database file (env DEALFLOW_DB; default ./dealflow.sqlite). Created on first use.")
+    @Option(
+        name: .long,
+        help: """
+            The database: a SQLite file, or postgres://USER@HOST:PORT/DB for a shared PostgreSQL database \
+            (env DEALFLOW_DB; default ./dealflow.sqlite). Created or migrated on first use.
+            """
+    )
     var db: String?
 
     @Option(
@@ -29,8 +37,14 @@ struct GlobalOptions: ParsableArguments {
 
     /// The options with the environment applied.
     struct Settings {
+        /// The SQLite file, or the PostgreSQL URL without its password.
         var databasePath: String
+        /// The PostgreSQL database, when `--db` is a `postgres://` URL.
+        var postgres: PostgresLocation?
         var clock: any EngineClock
+        /// Whether `--now` fixed the clock: a scheduler on a shared database then fires as of it, not as
+        /// of the database's clock.
+        var clockIsGiven: Bool
         var actor: Actor
         var json: Bool
     }
@@ -56,25 +70,41 @@ struct GlobalOptions: ParsableArguments {
         let actorID = actor ?? environment["DEALFLOW_ACTOR"] ?? environment["USER"] ?? "cli"
         guard !actorID.isEmpty else { throw ValidationError("--actor must not be empty") }
         let roleName = role ?? environment["DEALFLOW_ROLE"]
+        let database = db ?? environment["DEALFLOW_DB"] ?? "dealflow.sqlite"
+        var postgres: PostgresLocation?
+        if PostgresLocation.isURL(database) {
+            do {
+                postgres = try PostgresLocation(url: database, environment: environment)
+            } catch {
+                throw ValidationError("--db: \(error)")
+            }
+        }
         return Settings(
-            databasePath: db ?? environment["DEALFLOW_DB"] ?? "dealflow.sqlite",
+            databasePath: postgres?.description ?? database,
+            postgres: postgres,
             clock: clock,
+            clockIsGiven: nowText != nil,
             actor: Actor(id: actorID, role: roleName),
             json: json || environment["DEALFLOW_JSON"] == "1"
         )
     }
 }
 
-extension GlobalOptions.Settings {
-    /// An engine on the configured database and clock.
-    func engine() throws -> Engine {
-        Engine(store: try SQLiteStore(path: databasePath), clock: clock)
-    }
-}
+/// What the CLI needs of a store; both the embedded SQLite file and the shared PostgreSQL database
+/// give all of it.
+typealias CommandStore = SchedulerStore & WorklistStore & OutboxStore & ActivityStore & PipelineHistorySource
 
 extension GlobalOptions.Settings {
-    /// The configured database.
-    func store() throws -> SQLiteStore {
-        try SQLiteStore(path: databasePath)
+    /// An engine on the configured database and clock.
+    func engine() async throws -> Engine {
+        Engine(store: try await store(), clock: clock)
+    }
+
+    /// The configured database, created or migrated if need be.
+    func store(metrics: EngineMetrics = .none) async throws -> any CommandStore {
+        if let postgres {
+            return try await PostgresStore(location: postgres, metrics: metrics)
+        }
+        return try SQLiteStore(path: databasePath)
     }
 }

@@ -45,7 +45,7 @@ extension DealFlowCommand {
                     )
                 }
                 let (rows, problems) = DealImportFile.read(text, format: format ?? DealImportFile.Format(path: file))
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let report: Engine.ImportReport
                 do {
                     report = try await engine.importDeals(

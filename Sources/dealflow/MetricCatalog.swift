@@ -17,6 +17,8 @@ enum MetricCatalog {
         EngineMetrics.Name.remindersFired: "Task reminders and escalations the scheduler fired.",
         EngineMetrics.Name.reminderLateness: "Seconds between a reminder's due time and its firing, in this process.",
         EngineMetrics.Name.schedulerClaims: "Due items this scheduler process claimed and performed.",
+        EngineMetrics.Name.leaseRescues:
+            "Due items this scheduler process took over from another whose lease had run out (PostgreSQL).",
         EngineMetrics.Name.commandDuration:
             "Seconds an engine command (create, update, fire, import) or a scheduler batch took, in this process.",
         Gauge.openDeals: "Deals without an outcome, by workflow and stage.",
@@ -25,6 +27,7 @@ enum MetricCatalog {
         Gauge.staleDeals: "Open deals idle longer than their stage's rot_after, by workflow and stage.",
         Gauge.openTasks: "Open follow-up tasks, by workflow.",
         Gauge.overdueTasks: "Open follow-up tasks past their due time, by workflow.",
+        Gauge.oldestDue: "Seconds the oldest due reminder, escalation or timer has waited for a scheduler; 0 if none.",
     ]
 
     /// The gauges `dealflow metrics` computes from the store.
@@ -35,11 +38,13 @@ enum MetricCatalog {
         static let staleDeals = "dealflow_stale_deals"
         static let openTasks = "dealflow_open_tasks"
         static let overdueTasks = "dealflow_overdue_tasks"
+        static let oldestDue = "dealflow_oldest_due_seconds"
     }
 
     /// The families a scheduler process measures itself; the others come from the store.
     static let processFamilies: Set<String> = [
         EngineMetrics.Name.reminderLateness, EngineMetrics.Name.schedulerClaims, EngineMetrics.Name.commandDuration,
+        EngineMetrics.Name.leaseRescues,
     ]
 
     /// Lateness and command durations: from a millisecond to an hour.

@@ -29,7 +29,7 @@ struct Metrics: AsyncParsableCommand {
     func run() async throws {
         let settings = try global.resolved()
         try await Output.run(settings) {
-            let store = try settings.store()
+            let store = try await settings.store()
             let registry = PrometheusCollectorRegistry()
             try await StoreMetrics.record(
                 into: registry,
@@ -80,7 +80,7 @@ enum StoreMetrics {
 
     static func record(
         into registry: PrometheusCollectorRegistry,
-        store: SQLiteStore,
+        store: any CommandStore,
         workflowID: String?,
         now: Date
     ) async throws {
@@ -140,5 +140,8 @@ enum StoreMetrics {
             gauge(G.openTasks, [("workflow", id)], Double(gauges.openTasks))
             gauge(G.overdueTasks, [("workflow", id)], Double(gauges.overdueTasks))
         }
+        // A scheduler that has stopped, or cannot keep up, shows here first.
+        let oldest = try await store.nextDueAt().map { max(0, now.timeIntervalSince($0)) } ?? 0
+        gauge(G.oldestDue, [], oldest.rounded(.down))
     }
 }

@@ -75,7 +75,7 @@ struct Report: AsyncParsableCommand {
     func run() async throws {
         let settings = try global.resolved()
         try await Output.run(settings) {
-            let store = try settings.store()
+            let store = try await settings.store()
             let engine = Engine(store: store, clock: settings.clock)
             let workflow = try await Report.workflow(workflow, engine: engine)
             let (start, end) = try period()

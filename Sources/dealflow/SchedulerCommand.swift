@@ -59,14 +59,25 @@ struct SchedulerCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let store = try settings.store()
                 let process = PrometheusCollectorRegistry()
                 let metrics = EngineMetrics(
                     factory: CatalogedPrometheusFactory(registry: process, keeping: MetricCatalog.processFamilies)
                 )
-                let scheduler = Scheduler(store: store, clock: settings.clock, batchSize: batchSize, metrics: metrics)
+                let store = try await settings.store(metrics: metrics)
+                let scheduler = Scheduler(
+                    store: store,
+                    clock: settings.clock,
+                    batchSize: batchSize,
+                    // On PostgreSQL, a commit anywhere is a notification counted in this process: looking
+                    // at the count often costs nothing.
+                    changePollInterval: settings.postgres == nil ? .seconds(1) : .milliseconds(50),
+                    metrics: metrics,
+                    usesStoreClock: !settings.clockIsGiven
+                )
                 if once {
-                    let now = settings.clock.now()
+                    let now =
+                        settings.clockIsGiven
+                        ? settings.clock.now() : try await store.sharedNow() ?? settings.clock.now()
                     let report = try await scheduler.fireDue(at: now)
                     Output.print(settings.json ? report.json(at: now).rendered() : report.line(at: now) + "\n")
                     return

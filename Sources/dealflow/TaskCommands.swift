@@ -54,7 +54,7 @@ struct TaskCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let now = settings.clock.now()
                 let query = TaskQuery(
                     assignee: owner,

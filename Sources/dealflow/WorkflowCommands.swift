@@ -45,7 +45,7 @@ extension DealFlowCommand.WorkflowCommand {
                     guard loaded.validated != nil else { throw EngineError.invalidWorkflow(loaded) }
                     sources.append((file, loaded.source))
                 }
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 var results: [JSONValue] = []
                 var text = ""
                 for (application, (file, _)) in zip(
@@ -79,7 +79,7 @@ extension DealFlowCommand.WorkflowCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let versions = try await engine.workflowVersions()
                 let ids = versions.map(\.id).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                 var rows: [[String]] = []
@@ -132,7 +132,7 @@ extension DealFlowCommand.WorkflowCommand {
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let engine = try settings.engine()
+                let engine = try await settings.engine()
                 let workflow = try await engine.workflow(id: id, version: version)
                 let stored = try await engine.store.workflow(id: id, version: workflow.version)
                 let definition = workflow.definition
