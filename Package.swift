@@ -108,7 +108,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DealFlowCLITests",
-            dependencies: ["dealflow", "DealFlowSQLite", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "dealflow", "DealFlowSQLite", "DealFlowTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

@@ -136,6 +136,28 @@ extension PostgresStore: SchedulerStore {
             var events: [EventRecord] = []
             var released: (tasks: [String], timers: [String]) = ([], [])
             for firing in firings {
+                switch firing.item {
+                case .reminder(let task), .escalation(let task): released.tasks.append(task.id)
+                case .timer(let timer): released.timers.append(timer.id)
+                }
+            }
+            // Every item still held is locked at once, so that no lease can run out half way through
+            // the batch; an item whose lease another process has taken over is left to it.
+            try await connection.query(
+                """
+                SELECT 1 FROM tasks WHERE id = ANY(\(released.tasks)) AND leased_by = \(holder)
+                ORDER BY id FOR UPDATE
+                """,
+                logger: Self.quiet
+            )
+            try await connection.query(
+                """
+                SELECT 1 FROM timers WHERE id = ANY(\(released.timers)) AND leased_by = \(holder)
+                ORDER BY id FOR UPDATE
+                """,
+                logger: Self.quiet
+            )
+            for firing in firings {
                 try await connection.query("SAVEPOINT firing", logger: Self.quiet)
                 var outcome = FiringOutcome.skipped
                 do {
@@ -158,15 +180,10 @@ extension PostgresStore: SchedulerStore {
                 } else {
                     try await connection.query("ROLLBACK TO SAVEPOINT firing", logger: Self.quiet)
                 }
-                // The lease ends with the batch, not with the claim: a task's reminder and escalation may
-                // both be in it.
-                switch firing.item {
-                case .reminder(let task), .escalation(let task): released.tasks.append(task.id)
-                case .timer(let timer): released.timers.append(timer.id)
-                }
                 outcomes.append(outcome)
             }
-            // What was fired is closed; what was not is given back, for this process or another to decide.
+            // The leases end with the batch, not with each claim (a task's reminder and escalation may both
+            // be in it): what was fired is closed, what was not is given back.
             try await connection.query(
                 """
                 UPDATE tasks SET leased_by = NULL, lease_until = NULL
@@ -239,8 +256,12 @@ extension PostgresStore: SchedulerStore {
                         binds.append(leaseMillis)
                         try await connection.query(
                             PostgresQuery(
+                                // Rows this process is firing are locked by its own transaction, which
+                                // ends their leases anyway: skipped rather than waited for.
                                 unsafeSQL: """
-                                    UPDATE \(table) SET lease_until = \(Self.databaseMillis) + $2 WHERE leased_by = $1
+                                    UPDATE \(table) SET lease_until = \(Self.databaseMillis) + $2 WHERE id IN (
+                                        SELECT id FROM \(table) WHERE leased_by = $1 FOR UPDATE SKIP LOCKED
+                                    )
                                     """,
                                 binds: binds
                             ),

@@ -80,11 +80,13 @@ enum CLI {
 /// A temporary directory with a database path, removed when the scope ends.
 final class Sandbox {
     let directory: URL
-    var database: String { directory.appendingPathComponent("test.sqlite").path }
+    /// A SQLite file in the directory, or the PostgreSQL database given.
+    let database: String
 
-    init() throws {
+    init(database given: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = given ?? directory.appendingPathComponent("test.sqlite").path
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
