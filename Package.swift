@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "DealFlowSQLite", targets: ["DealFlowSQLite"]),
         .library(name: "DealFlowPostgres", targets: ["DealFlowPostgres"]),
         .library(name: "DealFlowAnalytics", targets: ["DealFlowAnalytics"]),
+        .library(name: "DealFlowTestKit", targets: ["DealFlowTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -419,20 +419,24 @@ extension PostgresStore: DealStore {
     /// would move its cursor past 10 and never see it. So appends take one advisory lock, held until
     /// commit: ids become visible in order. The lock is taken last, when the transaction holds every
     /// row lock it needs, so that it cannot deadlock with a transaction waiting on those rows; and a
-    /// NOTIFY wakes the schedulers and deliverers listening.
+    /// NOTIFY wakes the schedulers listening.
     static func appendEvents(_ events: [EventRecord], on connection: PostgresConnection) async throws {
         try await connection.query("NOTIFY \(unescaped: ChangeListener.channel)", logger: quiet)
         guard !events.isEmpty else { return }
         try await connection.query("SELECT pg_advisory_xact_lock(\(outboxLock))", logger: quiet)
-        for event in events {
-            try await connection.query(
-                """
-                INSERT INTO outbox (type, deal_id, workflow_id, at, data, key) VALUES (\(event.type), \(event.dealID),
-                \(event.workflowID), \(Millis.of(event.at)), \(event.data), \(event.key)) ON CONFLICT (key) DO NOTHING
-                """,
-                logger: quiet
-            )
-        }
+        // One statement for the lot, in order (an empty key stands for none: arrays cannot hold NULL here).
+        try await connection.query(
+            """
+            INSERT INTO outbox (type, deal_id, workflow_id, at, data, key)
+            SELECT type, deal_id, workflow_id, at, data, nullif(key, '')
+            FROM unnest(\(events.map(\.type)), \(events.map(\.dealID)), \(events.map(\.workflowID)),
+                \(events.map { Millis.of($0.at) }), \(events.map(\.data)), \(events.map { $0.key ?? "" }))
+                WITH ORDINALITY AS event (type, deal_id, workflow_id, at, data, key, position)
+            ORDER BY position
+            ON CONFLICT (key) DO NOTHING
+            """,
+            logger: quiet
+        )
     }
 }
 

@@ -157,8 +157,27 @@ extension PostgresStore: SchedulerStore {
                 """,
                 logger: Self.quiet
             )
-            for firing in firings {
-                try await connection.query("SAVEPOINT firing", logger: Self.quiet)
+            var index = 0
+            while index < firings.count {
+                // A run of reminders and escalations is claimed in one statement per kind.
+                if Self.isNotice(firings[index]) {
+                    var end = index
+                    while end < firings.count && Self.isNotice(firings[end]) { end += 1 }
+                    let run = firings[index..<end]
+                    let claimed = try await Self.claimNotices(run, holder: holder, on: connection)
+                    for firing in run {
+                        let performed = claimed.contains(firing.item.key)
+                        if performed { events += firing.events }
+                        outcomes.append(performed ? .performed : .skipped)
+                    }
+                    index = end
+                    continue
+                }
+                let firing = firings[index]
+                index += 1
+                // Only a deal change can be refused (its deal changed): that one is undone alone.
+                let undoable = firing.change != nil
+                if undoable { try await connection.query("SAVEPOINT firing", logger: Self.quiet) }
                 var outcome = FiringOutcome.skipped
                 do {
                     if try await Self.claim(firing, holder: holder, on: connection) {
@@ -172,13 +191,12 @@ extension PostgresStore: SchedulerStore {
                         events += firing.events
                         outcome = .performed
                     }
-                } catch StoreError.versionConflict {
+                } catch StoreError.versionConflict where undoable {
                     outcome = .conflict
                 }
-                if outcome == .performed {
-                    try await connection.query("RELEASE SAVEPOINT firing", logger: Self.quiet)
-                } else {
-                    try await connection.query("ROLLBACK TO SAVEPOINT firing", logger: Self.quiet)
+                if undoable {
+                    let end = outcome == .performed ? "RELEASE SAVEPOINT firing" : "ROLLBACK TO SAVEPOINT firing"
+                    try await connection.query(PostgresQuery(unsafeSQL: end), logger: Self.quiet)
                 }
                 outcomes.append(outcome)
             }
@@ -201,6 +219,62 @@ extension PostgresStore: SchedulerStore {
             try await Self.appendEvents(events, on: connection)
             return outcomes
         }
+    }
+
+    /// A reminder or an escalation: a claim and its events, nothing that can be refused.
+    private static func isNotice(_ firing: Firing) -> Bool {
+        switch firing.item {
+        case .reminder, .escalation:
+            firing.change == nil && firing.attempt == nil && firing.tasks.isEmpty && firing.timers.isEmpty
+        case .timer: false
+        }
+    }
+
+    /// Claims reminders and escalations in two statements, on the same terms as ``claim(_:holder:on:)``;
+    /// returns the keys of the items claimed.
+    private static func claimNotices(
+        _ firings: ArraySlice<Firing>,
+        holder: String,
+        on connection: PostgresConnection
+    ) async throws -> Set<String> {
+        var claimed = Set<String>()
+        for (column, dueColumn, isReminder) in [
+            ("reminded_at", "due_at", true), ("escalated_at", "escalate_at", false),
+        ] {
+            var keys: [String: String] = [:]
+            var ids: [String] = []
+            var dues: [Int64] = []
+            var firedAt: [Int64] = []
+            for firing in firings {
+                switch firing.item {
+                case .reminder(let task) where isReminder, .escalation(let task) where !isReminder:
+                    keys[task.id] = firing.item.key
+                    ids.append(task.id)
+                    dues.append(Millis.of(firing.item.dueAt))
+                    firedAt.append(Millis.of(firing.firedAt))
+                default: continue
+                }
+            }
+            guard !ids.isEmpty else { continue }
+            var binds = PostgresBindings()
+            binds.append(ids)
+            binds.append(dues)
+            binds.append(firedAt)
+            binds.append(holder)
+            let sql = """
+                UPDATE tasks AS task SET \(column) = claim.fired_at
+                FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS claim (id, due, fired_at)
+                WHERE task.id = claim.id AND task.status = 'open' AND task.\(column) IS NULL
+                AND task.\(dueColumn) = claim.due AND task.leased_by = $4
+                RETURNING task.id
+                """
+            for try await id in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: quiet)
+                .decode(String.self)
+            {
+                if let key = keys[id] { claimed.insert(key) }
+            }
+        }
+        return claimed
     }
 
     /// Marks the item fired if this process still holds it and it is exactly as it was read.

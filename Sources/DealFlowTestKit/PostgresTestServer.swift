@@ -25,6 +25,17 @@ public enum PostgresTestServer {
         return "postgres://\(server.user)@\(server.host):\(server.port)/\(name)?sslmode=disable"
     }
 
+    /// The URL of the database `name` on the test server, created empty if it does not exist yet: for
+    /// data that several processes of one run share, such as a benchmark's history.
+    public static func database(named name: String) throws -> (url: String, created: Bool) {
+        let server = try shared.get()
+        let url = "postgres://\(server.user)@\(server.host):\(server.port)/\(name)?sslmode=disable"
+        let admin = "postgres://\(server.user)@\(server.host):\(server.port)/postgres"
+        let exists = try query("SELECT count(*) FROM pg_database WHERE datname = '\(name)'", in: admin) == "1"
+        if !exists { try server.psql("CREATE DATABASE \(name)") }
+        return (url, !exists)
+    }
+
     /// Runs SQL with `psql` on the database at `url` and returns what it printed, unaligned, one row per
     /// line, columns separated by `|`: for tests that look under the store.
     public static func query(_ sql: String, in url: String) throws -> String {
@@ -71,10 +82,14 @@ public enum PostgresTestServer {
                 ["-D", data, "-U", "dealflow", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"],
                 asPostgres: asRoot
             )
-            let options = [
-                "-c listen_addresses=127.0.0.1", "-p \(port)", "-k \(directory)", "-c fsync=off",
-                "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300",
-            ].joined(separator: " ")
+            // Tests need no durability from the server (a killed client is not a power cut); benchmarks
+            // of durable writes set DEALFLOW_TEST_POSTGRES_DURABLE and get the server's defaults.
+            let durable = getenv("DEALFLOW_TEST_POSTGRES_DURABLE") != nil
+            let options =
+                (["-c listen_addresses=127.0.0.1", "-p \(port)", "-k \(directory)", "-c max_connections=300"]
+                + (durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"])).joined(
+                    separator: " "
+                )
             try run(
                 binaries + "/pg_ctl",
                 ["-D", data, "-o", options, "-l", directory + "/server.log", "-w", "-t", "60", "start"],

@@ -44,6 +44,59 @@ struct PostgresProcessTests {
         return sandbox
     }
 
+    /// The same commands on a SQLite file and on a PostgreSQL database print the same thing.
+    @Test func everyCommandPrintsTheSameOnBothStores() throws {
+        let onFile = try Sandbox()
+        let onServer = try Sandbox(database: try PostgresTestServer.freshDatabase())
+        let later = "2026-12-01T15:00:00Z"
+        // Tasks due at the same instant are ordered by their ids, which are random: for the commands that
+        // list such ties, the lines are compared in any order, without the events' sequence numbers.
+        let commands: [(arguments: [String], now: String)] = [
+            (
+                ["workflow", "apply", "workflows/b2b-sales.yaml", "workflows/service-requests.yaml"],
+                "2026-11-23T14:00:00Z"
+            ),
+            (["import", "seeds/b2b-sales.csv"], "2026-11-23T14:00:00Z"),
+            (["import", "seeds/service-requests.csv"], "2026-11-23T14:00:00Z"),
+            (["deal", "list", "--workflow", "b2b-sales"], later),
+            (["deal", "fire", "b2b-0001", "qualify"], later),
+            (["deal", "set", "b2b-0002", "amount=12500"], later),
+            (["deal", "fire", "b2b-0002", "qualify", "--json"], later),
+            (["deal", "history", "b2b-0002", "--json"], later),
+            (["deal", "transitions", "b2b-0003"], later),
+            (["scheduler", "run", "--once", "--json"], later),
+            (["tasks", "list", "--owner", "ana", "--json"], later),
+            (["events", "--type", "task.escalated"], later),
+            (["report", "funnel", "--workflow", "b2b-sales", "--format", "json"], later),
+            (["report", "stages", "--workflow", "b2b-sales", "--format", "csv"], later),
+            (["report", "forecast", "--workflow", "b2b-sales"], later),
+            (["report", "stale", "--workflow", "service-requests"], later),
+            (["metrics"], later),
+            (["deal", "fire", "no-such-deal", "qualify"], later),
+        ]
+        let masked = { (text: String) in
+            text.replacingOccurrences(of: #"(task|timer)-[0-9a-f]{12}"#, with: "$1-…", options: .regularExpression)
+        }
+        let listsTies: Set<[String]> = [
+            ["tasks", "list", "--owner", "ana", "--json"], ["events", "--type", "task.escalated"],
+        ]
+        for command in commands {
+            let file = try onFile.run(command.arguments, now: command.now)
+            let server = try onServer.run(command.arguments, now: command.now)
+            #expect(file.status == server.status, "\(command.arguments): exit \(file.status) vs \(server.status)")
+            var printed = (masked(file.output), masked(server.output))
+            if listsTies.contains(command.arguments) {
+                let unordered = { (text: String) in
+                    text.split(separator: "\n").map { $0.replacing(/^\d+ +/, with: "") }.sorted()
+                        .joined(separator: "\n")
+                }
+                printed = (unordered(printed.0), unordered(printed.1))
+            }
+            #expect(printed.0 == printed.1, "\(command.arguments) printed differently")
+            #expect(file.errors == server.errors, "\(command.arguments) complained differently")
+        }
+    }
+
     @Test func eightProcessesFiringOnTheSameDealsLoseNoUpdate() throws {
         let sandbox = try Self.sandboxWithReminders(50)
         let database = sandbox.database

@@ -48,6 +48,8 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         blackHole(gauges)
     }
+
+    postgresReportBenchmarks()
 }
 
 /// A year of made-up history: 100,000 deals, ten entries each (creation, then transitions forward,

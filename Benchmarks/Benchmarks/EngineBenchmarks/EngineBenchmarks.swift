@@ -111,6 +111,8 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         precondition(report.imported.count == 100_000)
     }
+
+    postgresFireBenchmarks()
 }
 
 /// The workload every engine benchmark runs (and the peers' scripts will too): seven stages, onboarding

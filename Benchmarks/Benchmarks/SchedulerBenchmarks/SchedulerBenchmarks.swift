@@ -60,6 +60,8 @@ let benchmarks: @Sendable () -> Void = {
         precondition(samples.count == count, "only \(samples.count) of \(count) reminded")
         for millis in samples { benchmark.measurement(lateness, Int(millis) * 1000) }
     }
+
+    postgresReminderBenchmarks()
 }
 
 enum Fixture {
