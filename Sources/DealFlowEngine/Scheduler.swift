@@ -8,7 +8,8 @@ import Synchronization
 /// Every item fires at least once and its effects are written exactly once: the store claims an item
 /// and writes its effects in one transaction (``SchedulerStore/perform(_:)``), and an item claimed once
 /// cannot be claimed again. What is due is decided at the scheduler's clock, so that a test or a demo
-/// moves time by hand.
+/// moves time by hand; or, with `usesStoreClock`, at a shared store's clock, so that schedulers on
+/// machines whose clocks drift agree.
 ///
 /// ```swift
 /// let scheduler = Scheduler(store: store, clock: SystemClock())
@@ -191,14 +192,19 @@ public final class Scheduler: Sendable {
                 let (report, more) = try await fireBatch(at: now, freshSince: lastPass)
                 failures = 0
                 lastPass = now
-                if report.fired + report.skipped + report.conflicts > 0 { onBatch(report) }
-                if !more { try await sleepUntilDue() }
+                let didSomething = report.fired + report.skipped + report.conflicts > 0
+                if didSomething { onBatch(report) }
+                // After a batch that found nothing although something looked due (held by another
+                // scheduler, locked for a moment), nap before looking again rather than spin.
+                if !more { try await sleepUntilDue(atLeast: didSomething ? .zero : changePollInterval) }
             } catch is CancellationError {
                 break  // Stopped: not a failure to report.
             } catch {
                 failures += 1
                 let pause = min(30, 1 << min(failures - 1, 5))
                 onError(error, pause)
+                // Claimed items are not kept through the pause: another scheduler may fire them.
+                try? await store.releaseClaims()
                 let resume = ContinuousClock.now + .seconds(pause)
                 while !isStopping && ContinuousClock.now < resume { try? await Task.sleep(for: .milliseconds(250)) }
             }
@@ -223,18 +229,28 @@ public final class Scheduler: Sendable {
         return clock.now()
     }
 
-    private func sleepUntilDue() async throws {
+    /// The longest nap between two looks at the schedule, whatever the change token says: a change
+    /// notification lost with a connection is found within it.
+    static let longestSleep: Duration = .seconds(30)
+
+    private func sleepUntilDue(atLeast minimum: Duration) async throws {
         let token = try await store.changeToken()
         let next = try await store.nextDueAt()
+        let started = ContinuousClock.now
         // The store's clock, followed between naps through the process's, without a query per nap.
         let offset = try await currentTime().timeIntervalSince(clock.now())
         var lastCheck = ContinuousClock.now
         while !isStopping {
+            let napped = ContinuousClock.now - started
+            if napped >= Self.longestSleep { return }
             let now = clock.now().addingTimeInterval(offset)
-            if let next, next <= now { return }
+            if let next, next <= now, napped >= minimum { return }
             // Short naps, so that a stop is honoured promptly; exact ones when the next item is close.
             var pause = Duration.milliseconds(250)
-            if let next { pause = min(pause, .milliseconds(Int64(next.timeIntervalSince(now) * 1000) + 1)) }
+            if let next, next > now {
+                pause = min(pause, .milliseconds(Int64(next.timeIntervalSince(now) * 1000) + 1))
+            }
+            if napped < minimum { pause = min(pause, minimum - napped) }
             try? await Task.sleep(for: pause)
             if ContinuousClock.now - lastCheck >= changePollInterval {
                 lastCheck = ContinuousClock.now

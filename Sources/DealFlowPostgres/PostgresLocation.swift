@@ -4,7 +4,9 @@ import PostgresNIO
 /// Where a PostgreSQL store lives and how to talk to it, read from a `postgres://` URL.
 ///
 /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?pool=N&lease=SECONDS&sslmode=disable|prefer|require]`.
-/// Without a password in the URL, `PGPASSWORD` is used. `sslmode` defaults to `prefer`, as with `psql`.
+/// Without a password in the URL, `PGPASSWORD` is used. `sslmode` defaults to `prefer`, as with `psql`;
+/// as with libpq, `prefer` and `require` encrypt without checking the server's certificate, and
+/// `verify-full` checks it and the host name against the system's trusted authorities.
 public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
     /// The server's host name or address.
     public var host: String
@@ -26,6 +28,14 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
     /// The `sslmode` settings that DealFlow understands.
     public enum TLSMode: String, Hashable, Sendable {
         case disable, prefer, require
+        case verifyFull = "verify-full"
+
+        /// What NIOSSL checks: the certificate only with `verify-full`, as libpq does.
+        var tlsConfiguration: TLSConfiguration {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if self != .verifyFull { configuration.certificateVerification = .none }
+            return configuration
+        }
     }
 
     /// Whether `text` names a PostgreSQL database rather than a SQLite file.
@@ -71,7 +81,7 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
                 lease = .seconds(seconds)
             case "sslmode":
                 guard let mode = TLSMode(rawValue: value) else {
-                    throw PostgresLocationError("sslmode=\(value): use disable, prefer or require")
+                    throw PostgresLocationError("sslmode=\(value): use disable, prefer, require or verify-full")
                 }
                 tlsMode = mode
             default:
@@ -91,13 +101,33 @@ public struct PostgresLocation: Hashable, Sendable, CustomStringConvertible {
         return components.string ?? text
     }
 
+    /// The configuration of one connection, made before the pool to check the settings and migrate.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch tlsMode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: tlsMode.tlsConfiguration))
+            case .require, .verifyFull: .require(try NIOSSLContext(configuration: tlsMode.tlsConfiguration))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: host,
+            port: port,
+            username: user,
+            password: password,
+            database: database,
+            tls: tls
+        )
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
     /// The configuration of postgres-nio's connection pool.
     var clientConfiguration: PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS =
             switch tlsMode {
             case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            case .prefer: .prefer(tlsMode.tlsConfiguration)
+            case .require, .verifyFull: .require(tlsMode.tlsConfiguration)
             }
         var configuration = PostgresClient.Configuration(
             host: host,

@@ -143,7 +143,9 @@ extension PostgresStore: ActivityStore {
                 SELECT workflow_id, transition, kind, count(*) FROM (
                     SELECT DISTINCT a.seq, d.workflow_id, a.transition, b.value ->> 'kind' AS kind
                     FROM deal_audit a JOIN deals d ON d.id = a.deal_id
-                    CROSS JOIN LATERAL jsonb_array_elements(a.blockers::jsonb) b
+                    CROSS JOIN LATERAL jsonb_array_elements(
+                        CASE jsonb_typeof(a.blockers::jsonb) WHEN 'array' THEN a.blockers::jsonb ELSE '[]' END
+                    ) b
                     WHERE a.kind = 'blocked' AND ($1::text IS NULL OR d.workflow_id = $1)
                 ) attempts
                 GROUP BY 1, 2, 3

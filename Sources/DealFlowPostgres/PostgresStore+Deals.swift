@@ -253,7 +253,11 @@ extension PostgresStore: DealStore {
                 receipts.append(try await Self.apply(change, on: connection))
                 events += change.events
             }
-            try await Self.appendEvents(events, on: connection)
+            try await Self.appendEvents(
+                events,
+                notify: changes.contains { !$0.tasks.isEmpty || !$0.timers.isEmpty },
+                on: connection
+            )
             return receipts
         }
     }
@@ -418,10 +422,12 @@ extension PostgresStore: DealStore {
     /// not the order they commit: a consumer that read event 11 while event 10 was still uncommitted
     /// would move its cursor past 10 and never see it. So appends take one advisory lock, held until
     /// commit: ids become visible in order. The lock is taken last, when the transaction holds every
-    /// row lock it needs, so that it cannot deadlock with a transaction waiting on those rows; and a
-    /// NOTIFY wakes the schedulers listening.
-    static func appendEvents(_ events: [EventRecord], on connection: PostgresConnection) async throws {
-        try await connection.query("NOTIFY \(unescaped: ChangeListener.channel)", logger: quiet)
+    /// row lock it needs, so that it cannot deadlock with a transaction waiting on those rows. With
+    /// `notify`, a NOTIFY wakes the schedulers listening.
+    static func appendEvents(_ events: [EventRecord], notify: Bool, on connection: PostgresConnection) async throws {
+        // Only when there is new work to schedule: PostgreSQL serializes the commits of notifying
+        // transactions.
+        if notify { try await connection.query("NOTIFY \(unescaped: ChangeListener.channel)", logger: quiet) }
         guard !events.isEmpty else { return }
         try await connection.query("SELECT pg_advisory_xact_lock(\(outboxLock))", logger: quiet)
         // One statement for the lot, in order (an empty key stands for none: arrays cannot hold NULL here).

@@ -62,35 +62,88 @@ extension PostgresStore: SchedulerStore {
                     if let previous, previous != holder { rescued += 1 }
                 }
             }
-            return (items, rescued)
+            // Each kind leased up to `limit`: what is beyond it overall goes back at once, so that other
+            // schedulers can take it (a task kept for its reminder keeps its lease for its escalation).
+            items.sort { ($0.dueAt, $0.key) < ($1.dueAt, $1.key) }
+            let kept = items.prefix(limit)
+            let surplus = items.dropFirst(limit)
+            let keptIDs = Set(kept.map(Self.rowID))
+            for table in ["tasks", "timers"] {
+                let ids = Array(
+                    Set(surplus.filter { Self.table(of: $0) == table }.map(Self.rowID)).subtracting(keptIDs)
+                )
+                guard !ids.isEmpty else { continue }
+                var binds = PostgresBindings()
+                binds.append(ids)
+                binds.append(holder)
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            UPDATE \(table) SET leased_by = NULL, lease_until = NULL
+                            WHERE id = ANY($1) AND leased_by = $2
+                            """,
+                        binds: binds
+                    ),
+                    logger: Self.quiet
+                )
+            }
+            return (Array(kept), rescued)
         }
         if rescued > 0 {
             rescues.add(rescued, ordering: .relaxed)
             metrics.rescued(rescued)
         }
         if !items.isEmpty { startRenewingLeases() }
-        return Array(items.sorted { ($0.dueAt, $0.key) < ($1.dueAt, $1.key) }.prefix(limit))
+        return items
+    }
+
+    private static func rowID(_ item: DueItem) -> String {
+        switch item {
+        case .reminder(let task), .escalation(let task): task.id
+        case .timer(let timer): timer.id
+        }
+    }
+
+    private static func table(of item: DueItem) -> String {
+        if case .timer = item { "timers" } else { "tasks" }
     }
 
     /// The earliest instant at which this process could fire something: an item another process holds
-    /// counts from when its lease runs out.
+    /// counts from when its lease runs out. Each part reads the edge of an index.
     public func nextDueAt() async throws -> Date? {
         try await read { connection in
             let millis = try await connection.query(
                 """
-                SELECT min(due) FROM (
-                    SELECT min(CASE WHEN leased_by IS NULL OR leased_by = \(holder) THEN due_at
-                        ELSE greatest(due_at, lease_until) END) AS due
-                    FROM tasks WHERE status = 'open' AND reminded_at IS NULL
-                    UNION ALL
-                    SELECT min(CASE WHEN leased_by IS NULL OR leased_by = \(holder) THEN escalate_at
-                        ELSE greatest(escalate_at, lease_until) END)
-                    FROM tasks WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL
-                    UNION ALL
-                    SELECT min(CASE WHEN leased_by IS NULL OR leased_by = \(holder) THEN due_at
-                        ELSE greatest(due_at, lease_until) END)
-                    FROM timers WHERE status = 'pending'
-                ) AS next
+                SELECT least(
+                    (SELECT due_at FROM tasks WHERE status = 'open' AND reminded_at IS NULL
+                        AND (leased_by IS NULL OR leased_by = \(holder)) ORDER BY due_at LIMIT 1),
+                    (SELECT escalate_at FROM tasks WHERE status = 'open' AND escalated_at IS NULL
+                        AND escalate_at IS NOT NULL AND (leased_by IS NULL OR leased_by = \(holder))
+                        ORDER BY escalate_at LIMIT 1),
+                    (SELECT due_at FROM timers WHERE status = 'pending'
+                        AND (leased_by IS NULL OR leased_by = \(holder)) ORDER BY due_at LIMIT 1),
+                    (SELECT min(lease_until) FROM tasks WHERE leased_by IS NOT NULL AND leased_by <> \(holder)),
+                    (SELECT min(lease_until) FROM timers WHERE leased_by IS NOT NULL AND leased_by <> \(holder))
+                )
+                """,
+                logger: Self.quiet
+            ).decode(Int64?.self).first { _ in true }
+            return millis.flatMap { $0 }.map(Millis.date)
+        }
+    }
+
+    /// The earliest due instant of anything not yet fired, whoever holds it: how long the oldest item
+    /// has waited, for monitoring.
+    public func oldestDueAt() async throws -> Date? {
+        try await read { connection in
+            let millis = try await connection.query(
+                """
+                SELECT least(
+                    (SELECT min(due_at) FROM tasks WHERE status = 'open' AND reminded_at IS NULL),
+                    (SELECT min(escalate_at) FROM tasks WHERE status = 'open' AND escalated_at IS NULL
+                        AND escalate_at IS NOT NULL),
+                    (SELECT min(due_at) FROM timers WHERE status = 'pending')
+                )
                 """,
                 logger: Self.quiet
             ).decode(Int64?.self).first { _ in true }
@@ -101,7 +154,7 @@ extension PostgresStore: SchedulerStore {
     /// Counts the notifications of commits (`LISTEN`), from this process and every other: reading it
     /// costs no query.
     public func changeToken() async throws -> Int64 {
-        try await changes.start(client: client)
+        try await changes.start(location: location)
         return changes.count
     }
 
@@ -115,6 +168,8 @@ extension PostgresStore: SchedulerStore {
     public func releaseClaims() async throws {
         leases.stop()
         try await write { connection in
+            // Other schedulers wait for these items' leases to run out: wake them.
+            try await connection.query("NOTIFY \(unescaped: ChangeListener.channel)", logger: Self.quiet)
             for table in ["tasks", "timers"] {
                 var binds = PostgresBindings()
                 binds.append(holder)
@@ -216,7 +271,12 @@ extension PostgresStore: SchedulerStore {
                 """,
                 logger: Self.quiet
             )
-            try await Self.appendEvents(events, on: connection)
+            let scheduled = zip(firings, outcomes).contains { firing, outcome in
+                outcome == .performed
+                    && (!firing.tasks.isEmpty || !firing.timers.isEmpty || !(firing.change?.tasks.isEmpty ?? true)
+                        || !(firing.change?.timers.isEmpty ?? true))
+            }
+            try await Self.appendEvents(events, notify: scheduled, on: connection)
             return outcomes
         }
     }
@@ -366,7 +426,8 @@ final class LeaseKeeper: Sendable {
     }
 }
 
-/// Listens on the channel every commit notifies, on a connection of its own, and counts notifications.
+/// Listens on the channel that commits scheduling new work notify, on a connection of its own outside
+/// the pool (so that it never takes one of the pool's), and counts notifications.
 final class ChangeListener: Sendable {
     /// The channel commits notify.
     static let channel = "dealflow_changes"
@@ -378,17 +439,21 @@ final class ChangeListener: Sendable {
 
     /// Starts listening, if not yet, and returns once the server has confirmed `LISTEN`: a commit after
     /// that changes ``count``.
-    func start(client: PostgresClient) async throws {
+    func start(location: PostgresLocation) async throws {
         task.withLock { running in
             guard running == nil else { return }
             running = Task { [self] in
                 while !Task.isCancelled {
                     do {
-                        try await client.withConnection { connection in
-                            try await connection.listen(on: Self.channel) { stream in
-                                self.listening.store(true, ordering: .releasing)
-                                for try await _ in stream { self.notifications.add(1, ordering: .relaxed) }
-                            }
+                        let connection = try await PostgresConnection.connect(
+                            configuration: try location.connectionConfiguration(),
+                            id: 1,
+                            logger: PostgresStore.quiet
+                        )
+                        defer { Task { try? await connection.close() } }
+                        try await connection.listen(on: Self.channel) { stream in
+                            self.listening.store(true, ordering: .releasing)
+                            for try await _ in stream { self.notifications.add(1, ordering: .relaxed) }
                         }
                     } catch {
                         // The connection was lost: whatever was notified meanwhile is unknown, so count a

@@ -10,7 +10,7 @@ extension PostgresStore {
             "v1 workflows, deals, history, tasks, timers, outbox",
             """
             CREATE TABLE workflow_versions (
-                workflow_id TEXT NOT NULL,
+                workflow_id TEXT COLLATE "C" NOT NULL,
                 version INTEGER NOT NULL,
                 source TEXT NOT NULL,
                 file TEXT NOT NULL,
@@ -19,8 +19,8 @@ extension PostgresStore {
             );
 
             CREATE TABLE deals (
-                id TEXT PRIMARY KEY,
-                workflow_id TEXT NOT NULL,
+                id TEXT COLLATE "C" PRIMARY KEY,
+                workflow_id TEXT COLLATE "C" NOT NULL,
                 workflow_version INTEGER NOT NULL,
                 stage TEXT NOT NULL,
                 owner TEXT NOT NULL,
@@ -41,7 +41,7 @@ extension PostgresStore {
 
             CREATE TABLE deal_history (
                 seq BIGINT PRIMARY KEY DEFAULT nextval('history_seq'),
-                deal_id TEXT NOT NULL REFERENCES deals (id),
+                deal_id TEXT COLLATE "C" NOT NULL REFERENCES deals (id),
                 deal_version INTEGER NOT NULL,
                 kind TEXT NOT NULL,
                 at BIGINT NOT NULL,
@@ -57,7 +57,7 @@ extension PostgresStore {
 
             CREATE TABLE deal_audit (
                 seq BIGINT PRIMARY KEY DEFAULT nextval('history_seq'),
-                deal_id TEXT NOT NULL REFERENCES deals (id),
+                deal_id TEXT COLLATE "C" NOT NULL REFERENCES deals (id),
                 kind TEXT NOT NULL,
                 at BIGINT NOT NULL,
                 actor TEXT NOT NULL,
@@ -98,8 +98,8 @@ extension PostgresStore {
             );
 
             CREATE TABLE tasks (
-                id TEXT PRIMARY KEY,
-                deal_id TEXT NOT NULL REFERENCES deals (id),
+                id TEXT COLLATE "C" PRIMARY KEY,
+                deal_id TEXT COLLATE "C" NOT NULL REFERENCES deals (id),
                 workflow_id TEXT NOT NULL,
                 title TEXT NOT NULL,
                 kind TEXT NOT NULL,
@@ -119,8 +119,8 @@ extension PostgresStore {
             CREATE INDEX tasks_by_status_and_due ON tasks (status, due_at);
 
             CREATE TABLE timers (
-                id TEXT PRIMARY KEY,
-                deal_id TEXT NOT NULL REFERENCES deals (id),
+                id TEXT COLLATE "C" PRIMARY KEY,
+                deal_id TEXT COLLATE "C" NOT NULL REFERENCES deals (id),
                 workflow_id TEXT NOT NULL,
                 stage TEXT NOT NULL,
                 timer_index INTEGER NOT NULL,
@@ -188,6 +188,8 @@ extension PostgresStore {
             CREATE INDEX task_log_by_task ON task_log (task_id, seq);
             CREATE TRIGGER task_log_is_append_only BEFORE UPDATE OR DELETE ON task_log
                 FOR EACH ROW EXECUTE FUNCTION dealflow_refuse_change();
+            CREATE TRIGGER task_log_refuses_truncate BEFORE TRUNCATE ON task_log
+                FOR EACH STATEMENT EXECUTE FUNCTION dealflow_refuse_change();
 
             CREATE TABLE delivery_cursors (
                 consumer TEXT PRIMARY KEY,
@@ -207,26 +209,26 @@ extension PostgresStore {
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Processes starting at once
-    /// queue on an advisory lock: one migrates, the others find the schema ready.
+    /// queue on an advisory lock held for the whole of it: one migrates, the others find the schema ready.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            CREATE TABLE IF NOT EXISTS dealflow_migrations (
-                name TEXT PRIMARY KEY,
-                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        try await connection.query("SELECT pg_advisory_lock(\(migrationLock))", logger: logger)
+        do {
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS dealflow_migrations (
+                    name TEXT PRIMARY KEY,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )
+                """,
+                logger: logger
             )
-            """,
-            logger: logger
-        )
-        for migration in migrations {
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-                let applied = try await connection.query(
-                    "SELECT 1 FROM dealflow_migrations WHERE name = \(migration.name)",
-                    logger: logger
-                ).collect()
-                if applied.isEmpty {
+            let applied = Set(
+                try await connection.query("SELECT name FROM dealflow_migrations", logger: logger)
+                    .decode(String.self).reduce(into: []) { $0.append($1) }
+            )
+            for migration in migrations where !applied.contains(migration.name) {
+                try await connection.query("BEGIN", logger: logger)
+                do {
                     for statement in statements(in: migration.sql) {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
@@ -234,13 +236,17 @@ extension PostgresStore {
                         "INSERT INTO dealflow_migrations (name) VALUES (\(migration.name))",
                         logger: logger
                     )
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
                 }
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
             }
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
+            throw error
         }
+        try await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
     }
 
     /// The statements of a migration, one by one: the extended protocol runs one per query. A semicolon

@@ -58,7 +58,7 @@ extension PostgresStore: WorklistStore {
             ).collect()
             guard moved.count == 1 else { return false }
             try await Self.insert(entry, on: connection)
-            try await Self.appendEvents([], on: connection)  // wakes the schedulers: the task is due anew
+            try await Self.appendEvents([], notify: true, on: connection)  // the task is due anew
             return true
         }
     }

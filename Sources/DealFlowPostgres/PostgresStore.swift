@@ -41,19 +41,29 @@ public final class PostgresStore: Sendable {
         self.location = location
         self.metrics = metrics
         holder = "\(Self.hostName()):\(getpid()):\(UUID().uuidString.prefix(8))"
+        // One connection first, alone: the pool retries a failing connection for a minute and then
+        // reports only that it gave up, where this says at once why (refused, no such database, role).
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try location.connectionConfiguration(),
+                id: 0,
+                logger: Self.quiet
+            )
+            do {
+                try await Self.migrate(connection, logger: Self.quiet)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw StoreError.unavailable("cannot open the database \(location): \(Self.describe(error))")
+        }
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: Self.quiet)
         self.client = client
         running = Task { await client.run() }
         leases = LeaseKeeper()
         changes = ChangeListener()
-        do {
-            try await client.withConnection { connection in
-                try await Self.migrate(connection, logger: Self.quiet)
-            }
-        } catch {
-            running.cancel()
-            throw StoreError.unavailable("cannot open the database \(location): \(Self.describe(error))")
-        }
     }
 
     /// The machine's name as the kernel has it (`ProcessInfo.hostName` may wait on DNS).
@@ -76,6 +86,8 @@ public final class PostgresStore: Sendable {
     }
 
     deinit {
+        leases.stop()
+        changes.stop()
         running.cancel()
     }
 
@@ -88,6 +100,8 @@ public final class PostgresStore: Sendable {
             return try await client.withConnection { connection in try await body(connection) }
         } catch let error as StoreError {
             throw error
+        } catch  where error is CancellationError || Task.isCancelled {
+            throw CancellationError()  // stopped, not failed
         } catch {
             throw StoreError.unavailable("the database failed: \(Self.describe(error))")
         }
@@ -114,7 +128,9 @@ public final class PostgresStore: Sendable {
                 }
             } catch let error as StoreError {
                 throw error
-            } catch let error as PSQLError where Self.isTransient(error) && attempt < 5 {
+            } catch  where error is CancellationError || Task.isCancelled {
+                throw CancellationError()  // stopped, not failed
+            } catch let error as PSQLError where Self.isTransient(error) && attempt <= 5 {
                 try await Task.sleep(for: .milliseconds(5 * attempt))
             } catch {
                 throw StoreError.unavailable("the database failed: \(Self.describe(error))")
@@ -136,7 +152,12 @@ public final class PostgresStore: Sendable {
             if let message = error.serverInfo?[.message] {
                 return message + (error.serverInfo?[.detail].map { " (\($0))" } ?? "")
             }
+            if let underlying = error.underlying { return describe(underlying) }
             return "\(error.code)"
+        }
+        if let error = error as? IOError { return error.description }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return "\(first.error)"
         }
         return "\(error)"
     }

@@ -141,7 +141,7 @@ enum StoreMetrics {
             gauge(G.overdueTasks, [("workflow", id)], Double(gauges.overdueTasks))
         }
         // A scheduler that has stopped, or cannot keep up, shows here first.
-        let oldest = try await store.nextDueAt().map { max(0, now.timeIntervalSince($0)) } ?? 0
+        let oldest = try await store.oldestDueAt().map { max(0, now.timeIntervalSince($0)) } ?? 0
         gauge(G.oldestDue, [], oldest.rounded(.down))
     }
 }

@@ -24,9 +24,10 @@ struct SchedulerCommand: AsyncParsableCommand {
                 process is killed.
 
                 Without --once the scheduler runs until SIGINT or SIGTERM, sleeping until the next item is \
-                due and waking within a second when another process schedules something. A signal lets the \
-                batch in hand commit, then the process exits 0. With --now, due-ness is decided at that \
-                instant instead of the clock.
+                due and waking within a second (on PostgreSQL, within 50 ms) when another process schedules \
+                something. A signal lets the batch in hand commit, then the process exits 0. With --now, \
+                due-ness is decided at that instant instead of the clock (on PostgreSQL, the database's \
+                clock, so that schedulers on several machines agree).
                 """
         )
 
@@ -78,7 +79,14 @@ struct SchedulerCommand: AsyncParsableCommand {
                     let now =
                         settings.clockIsGiven
                         ? settings.clock.now() : try await store.sharedNow() ?? settings.clock.now()
-                    let report = try await scheduler.fireDue(at: now)
+                    let report: Scheduler.Report
+                    do {
+                        report = try await scheduler.fireDue(at: now)
+                    } catch {
+                        try? await store.releaseClaims()
+                        throw error
+                    }
+                    try? await store.releaseClaims()
                     Output.print(settings.json ? report.json(at: now).rendered() : report.line(at: now) + "\n")
                     return
                 }

@@ -1,8 +1,9 @@
 import DealFlowEngine
-import DealFlowPostgres
 import DealFlowTestKit
 import Foundation
 import Testing
+
+@testable import DealFlowPostgres
 
 /// What only a shared store has: leases on due items, the database's clock, and schedulers that die.
 @Suite("PostgreSQL: leases, the database clock, the schema")
@@ -115,17 +116,17 @@ struct PostgresSchedulingTests {
         try await Self.seed(slow, deals: 3)
         let now = Self.start.addingTimeInterval(60)
         let stale = try await slow.dueItems(dueBy: now, since: nil, limit: 10)
-        // The slow one stalls past its lease without renewing (its store is not asked to keep it alive
-        // between these calls long enough), the other takes the items and fires them.
-        slow.close()
+        #expect(stale.count == 3)
+        // The slow scheduler stalls (a long pause of its process): it stops renewing, its lease runs
+        // out, and the other takes the items over without firing them yet.
+        slow.leases.stop()
         try await Task.sleep(for: .milliseconds(2_300))
         let taken = try await other.dueItems(dueBy: now, since: nil, limit: 10)
-        #expect(taken.count == 3)
+        #expect(taken.count == 3 && other.leaseRescues == 3)
+        // The slow one wakes up and tries to fire what it read: it no longer holds it, so nothing fires.
+        #expect(try await slow.perform(stale.map { Self.reminder($0, at: now) }).allSatisfy { $0 == .skipped })
+        #expect(try await other.events(after: 0, type: "task.reminder", limit: nil).isEmpty)
         #expect(try await other.perform(taken.map { Self.reminder($0, at: now) }).allSatisfy { $0 == .performed })
-        let late = try await PostgresStore(url: url)
-        defer { late.close() }
-        // A process presenting firings for items it does not hold fires none of them.
-        #expect(try await late.perform(stale.map { Self.reminder($0, at: now) }).allSatisfy { $0 == .skipped })
         #expect(try await other.events(after: 0, type: "task.reminder", limit: nil).count == 3)
     }
 
@@ -142,7 +143,14 @@ struct PostgresSchedulingTests {
         #expect(try await first.dueItems(dueBy: now, since: nil, limit: 10).count == 5)
         #expect(try await second.dueItems(dueBy: now, since: nil, limit: 10).isEmpty)
         #expect(try await second.nextDueAt()! > now, "items another holds are due for it only when the lease ends")
+        let token = try await second.changeToken()
         try await first.releaseClaims()
+        // The other scheduler is woken: its change token moves within moments.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try await second.changeToken() == token && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try await second.changeToken() != token, "giving claims back woke nobody")
         #expect(try await second.dueItems(dueBy: now, since: nil, limit: 10).count == 5)
         #expect(second.leaseRescues == 0, "given back is not rescued")
     }
@@ -185,9 +193,16 @@ struct PostgresSchedulingTests {
                 note: nil
             )
         )
+        #expect(
+            try await store.completeTask(
+                id: "t0",
+                entry: TaskLogEntry(taskID: "t0", at: Self.start, actor: "ana", action: "done", detail: nil)
+            )
+        )
         for sql in [
             "UPDATE deal_history SET actor = 'mallory'", "DELETE FROM deal_history", "TRUNCATE deal_history",
-            "DELETE FROM deal_audit", "DELETE FROM deals",
+            "DELETE FROM deal_audit", "TRUNCATE deal_audit", "UPDATE task_log SET actor = 'mallory'",
+            "TRUNCATE task_log",
         ] {
             #expect(throws: PostgresTestServer.Unavailable.self, "\(sql) was allowed") {
                 try PostgresTestServer.query(sql, in: url)

@@ -115,6 +115,10 @@ public protocol SchedulerStore: DealStore {
     /// store's, as with an embedded file.
     func sharedNow() async throws -> Date?
 
+    /// The earliest due instant of anything not yet fired, whichever process holds it: for monitoring
+    /// how long the oldest item has waited.
+    func oldestDueAt() async throws -> Date?
+
     /// Gives back the due items this process claimed and has not fired, so that another process can take
     /// them at once rather than after a lease runs out. A scheduler calls it when it stops.
     func releaseClaims() async throws
@@ -123,6 +127,9 @@ public protocol SchedulerStore: DealStore {
 extension SchedulerStore {
     /// An embedded store has no clock of its own.
     public func sharedNow() async throws -> Date? { nil }
+
+    /// An embedded store's next item is its oldest: nothing is held by a process.
+    public func oldestDueAt() async throws -> Date? { try await nextDueAt() }
 
     /// An embedded store claims nothing ahead of ``perform(_:)``.
     public func releaseClaims() async throws {}
