@@ -153,9 +153,12 @@ public final class PostgresStore: Sendable {
                 return message + (error.serverInfo?[.detail].map { " (\($0))" } ?? "")
             }
             if let underlying = error.underlying { return describe(underlying) }
+            if error.code == .sslUnsupported {
+                return "the server does not offer TLS, and the URL requires it (sslmode=prefer or disable)"
+            }
             return "\(error.code)"
         }
-        if let error = error as? IOError { return error.description }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
         if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
             return "\(first.error)"
         }
