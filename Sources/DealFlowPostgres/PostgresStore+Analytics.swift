@@ -5,9 +5,10 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore: PipelineHistorySource {
-    /// One query, streamed: the workflow's deals joined to the history entries that enter a stage, in
-    /// deal order and each deal's history in version order. The server does the join; the client folds
-    /// each deal as its rows go by (business calendars are applied there), holding one deal at a time.
+    /// One query, streamed: the workflow's deals in id order, each with the instants and stages of the
+    /// history entries that enter a stage gathered into two arrays by the server (from the history's
+    /// `(deal_id, deal_version)` index). One row per deal crosses the wire, not one per entry; the client
+    /// folds each deal as it arrives (business calendars are applied there), holding one at a time.
     public func scanTimelines<Reducer: TimelineReducer>(
         workflow: ValidatedWorkflow,
         owner: String?,
@@ -17,26 +18,29 @@ extension PostgresStore: PipelineHistorySource {
             workflow: workflow,
             owner: owner,
             history: """
-                LEFT JOIN deal_history h ON h.deal_id = d.id AND h.kind IN ('created', 'transitioned')
-                """,
-            historyColumns: ", h.at, h.to_stage",
-            order: "d.id COLLATE \"C\", h.deal_version"
+                , visits.instants, visits.stages
+                FROM deals d LEFT JOIN LATERAL (
+                    SELECT array_agg(h.at ORDER BY h.deal_version) AS instants,
+                        array_agg(coalesce(h.to_stage, '') ORDER BY h.deal_version) AS stages
+                    FROM deal_history h WHERE h.deal_id = d.id AND h.kind IN ('created', 'transitioned')
+                ) visits ON true
+                """
         )
         return try await read { connection in
             var reducer = reducer
-            var current: DealTimeline?
-            for try await row in try await connection.query(query, logger: Self.quiet) {
-                let id = try row.makeRandomAccess()[0].decode(String.self)
-                if current?.id != id {
-                    if let deal = current { reducer.add(deal) }
-                    current = try Self.timeline(row)
+            for try await row in try await connection.query(query, logger: Self.quiet).decode(
+                (String, String, Int64, String, String?, String?, String?, String?, Int64, [Int64]?, [String]?).self
+            ) {
+                var deal = Self.timeline(
+                    (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8)
+                )
+                if let instants = row.9, let stages = row.10 {
+                    for (at, stage) in zip(instants, stages) {
+                        deal.record(at: Millis.date(at), entering: stage.isEmpty ? nil : stage)
+                    }
                 }
-                let cells = row.makeRandomAccess()
-                if let at = try cells[9].decode(Int64?.self) {
-                    current!.record(at: Millis.date(at), entering: try cells[10].decode(String?.self))
-                }
+                reducer.add(deal)
             }
-            if let deal = current { reducer.add(deal) }
             return reducer
         }
     }
@@ -46,23 +50,20 @@ extension PostgresStore: PipelineHistorySource {
         owner: String?,
         into reducer: Reducer
     ) async throws -> Reducer {
-        let query = Self.dealsQuery(workflow: workflow, owner: owner, history: "", historyColumns: "", order: "d.id")
+        let query = Self.dealsQuery(workflow: workflow, owner: owner, history: " FROM deals d")
         return try await read { connection in
             var reducer = reducer
-            for try await row in try await connection.query(query, logger: Self.quiet) {
-                reducer.add(try Self.timeline(row))
+            for try await row in try await connection.query(query, logger: Self.quiet).decode(
+                (String, String, Int64, String, String?, String?, String?, String?, Int64).self
+            ) {
+                reducer.add(Self.timeline(row))
             }
             return reducer
         }
     }
 
-    private static func dealsQuery(
-        workflow: ValidatedWorkflow,
-        owner: String?,
-        history: String,
-        historyColumns: String,
-        order: String
-    ) -> PostgresQuery {
+    /// The deal columns a timeline needs, then `rest` (more columns and the FROM clause), in deal id order.
+    private static func dealsQuery(workflow: ValidatedWorkflow, owner: String?, history rest: String) -> PostgresQuery {
         let mapping = workflow.dealFields
         var binds = PostgresBindings()
         binds.append(mapping.amount ?? "")
@@ -70,31 +71,31 @@ extension PostgresStore: PipelineHistorySource {
         binds.append(mapping.closeDate ?? "")
         binds.append(workflow.id)
         var sql = """
-            SELECT d.id, d.owner, d.created_at, d.stage, d.outcome, f.fields ->> $1, f.fields ->> $2,
-                f.fields ->> $3, d.updated_at\(historyColumns)
-            FROM deals d CROSS JOIN LATERAL (SELECT d.fields::jsonb AS fields) f \(history)
+            SELECT d.id, d.owner, d.created_at, d.stage, d.outcome, d.fields::jsonb ->> $1, d.fields::jsonb ->> $2,
+                d.fields::jsonb ->> $3, d.updated_at\(rest)
             WHERE d.workflow_id = $4
             """
         if let owner {
             binds.append(owner)
             sql += " AND d.owner = $5"
         }
-        return PostgresQuery(unsafeSQL: sql + " ORDER BY \(order)", binds: binds)
+        return PostgresQuery(unsafeSQL: sql + " ORDER BY d.id", binds: binds)
     }
 
-    private static func timeline(_ row: PostgresRow) throws -> DealTimeline {
-        let cells = row.makeRandomAccess()
+    private static func timeline(
+        _ row: (String, String, Int64, String, String?, String?, String?, String?, Int64)
+    ) -> DealTimeline {
         var deal = DealTimeline(
-            id: try cells[0].decode(String.self),
-            owner: try cells[1].decode(String.self),
-            createdAt: Millis.date(try cells[2].decode(Int64.self)),
-            stage: try cells[3].decode(String.self),
-            outcome: try cells[4].decode(String?.self).flatMap(Outcome.init(rawValue:)),
-            amount: try cells[5].decode(String?.self).flatMap { ExactDecimal(parsing: $0) },
-            currency: try cells[6].decode(String?.self),
-            closeDate: try cells[7].decode(String?.self).flatMap { LocalDate(iso: $0) }
+            id: row.0,
+            owner: row.1,
+            createdAt: Millis.date(row.2),
+            stage: row.3,
+            outcome: row.4.flatMap(Outcome.init(rawValue:)),
+            amount: row.5.flatMap { ExactDecimal(parsing: $0) },
+            currency: row.6,
+            closeDate: row.7.flatMap { LocalDate(iso: $0) }
         )
-        deal.lastTouch = Millis.date(try cells[8].decode(Int64.self))
+        deal.lastTouch = Millis.date(row.8)
         return deal
     }
 

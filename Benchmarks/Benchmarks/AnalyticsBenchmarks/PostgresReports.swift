@@ -2,6 +2,7 @@ import Benchmark
 import DealFlowAnalytics
 import DealFlowCore
 import DealFlowPostgres
+import DealFlowSQLite
 import DealFlowTestKit
 import Foundation
 import GRDB
@@ -67,7 +68,7 @@ enum PostgresHistory {
         for table in tables {
             let file = "\(directory)/\(table.name).csv"
             FileManager.default.createFile(atPath: file, contents: nil)
-            let handle = try FileHandle(forWritingTo: file)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
             let select = table.select == "*" ? table.columns : table.select
             try source.writer.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT \(select) FROM \(table.name)")
