@@ -1,6 +1,7 @@
 import ArgumentParser
 import DealFlowCore
 import DealFlowEngine
+import DealFlowPostgres
 import DealFlowSQLite
 import DealFlowYAML
 import Foundation
@@ -15,7 +16,8 @@ extension DealFlowCommand {
                 with their stages' probabilities, fill in what guards ask for, are sometimes blocked, and lose \
                 some; new leads and service requests arrive. The same seed gives the same run. Run it from the \
                 repository's root. The database (--db, default ./dealflow.sqlite) is created anew; a database \
-                holding anything but an earlier demo is refused, so the demo never replaces real deals.
+                holding anything but an earlier demo is refused, so the demo never replaces real deals. A \
+                PostgreSQL database (--db postgres://...) must be empty.
                 """
         )
 
@@ -31,23 +33,40 @@ extension DealFlowCommand {
             guard (0...365).contains(days) else {
                 throw ValidationError("--days must be between 0 and 365, not \(days)")
             }
-            // The demo starts each time from a new file; a shared database is never wiped for it.
-            if try global.resolved().postgres != nil {
-                throw ValidationError(
-                    "the demo builds a SQLite file of its own: give --db a file path, not a postgres:// URL"
-                )
-            }
         }
 
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
-                let store = try await Self.freshDatabase(at: settings.databasePath, seed: seed)
+                let store: any CommandStore =
+                    if let postgres = settings.postgres {
+                        try await Self.emptyDatabase(postgres, seed: seed)
+                    } else {
+                        try await Self.freshDatabase(at: settings.databasePath, seed: seed)
+                    }
                 let simulation = try await DemoSimulation(store: store, seed: seed, actor: settings.actor)
                 try await simulation.load()
                 try await simulation.run(days: days)
                 Output.print(try await simulation.summary(databasePath: settings.databasePath, json: settings.json))
             }
+        }
+
+        /// A PostgreSQL database for the demo: it must be empty, since a shared database's history is
+        /// never deleted, not even an earlier demo's.
+        static func emptyDatabase(_ location: PostgresLocation, seed: UInt64) async throws -> PostgresStore {
+            let store = try await PostgresStore(location: location)
+            let holdsDeals = try await store.dealCount() > 0
+            let holdsWorkflows = try await !store.workflows().isEmpty
+            if holdsDeals || holdsWorkflows {
+                throw EngineError.invalidInput(
+                    Rejection(
+                        .invalidValue,
+                        "\(location) already holds deals or workflows (a PostgreSQL database is never wiped, not even for an earlier demo); create an empty one for the demo with createdb"
+                    )
+                )
+            }
+            try await store.setMetadata("demo.seed", String(seed))
+            return store
         }
 
         /// A new database at `path`, replacing an earlier demo's but nothing else.
@@ -97,7 +116,7 @@ struct SeededRandom: RandomNumberGenerator {
 final class DemoSimulation {
     static let start = DateTimeFormat.parse("2026-11-02T13:00:00Z")!
 
-    let store: SQLiteStore
+    let store: any CommandStore
     let clock = ManualClock(DemoSimulation.start)
     let engine: Engine
     /// Fires reminders, escalations and timers as simulated time passes, as a daemon would.
@@ -111,7 +130,7 @@ final class DemoSimulation {
     var refused = 0
     var created = 0
 
-    init(store: SQLiteStore, seed: UInt64, actor: Actor) async throws {
+    init(store: any CommandStore, seed: UInt64, actor: Actor) async throws {
         self.store = store
         engine = Engine(store: store, clock: clock, identifiers: SequentialIdentifiers())
         scheduler = Scheduler(store: store, clock: clock, identifiers: SequentialIdentifiers(namespace: "s"))

@@ -97,6 +97,30 @@ struct PostgresProcessTests {
         }
     }
 
+    /// The demo is deterministic: on PostgreSQL it makes the same deals, history and metrics as on a file,
+    /// and it refuses a database that holds anything, since nothing is ever deleted there.
+    @Test func theDemoRunsTheSameOnPostgreSQLAndRefusesADatabaseInUse() throws {
+        let onFile = try Sandbox()
+        let onServer = try Sandbox(database: try PostgresTestServer.freshDatabase())
+        // Without where each database is: the summary names it, and its hints add --db.
+        let unaddressed = { (text: String) in
+            text.replacingOccurrences(of: #" --db \S+"#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: #" \([^)]*\)\n"#, with: "\n", options: .regularExpression)
+        }
+        let fileDemo = try onFile.run("demo", "--days", "5")
+        let serverDemo = try onServer.run("demo", "--days", "5")
+        #expect(fileDemo.status == 0 && serverDemo.status == 0, "\(serverDemo.errors)")
+        #expect(unaddressed(fileDemo.output) == unaddressed(serverDemo.output))
+        for command in [
+            ["metrics"], ["report", "forecast", "--workflow", "b2b-sales"], ["deal", "history", "b2b-0150"],
+        ] {
+            #expect(try onFile.run(command).output == onServer.run(command).output, "\(command) differs")
+        }
+        let again = try onServer.run("demo", "--days", "1")
+        #expect(again.status == 1)
+        #expect(again.errors.contains("already holds deals or workflows"))
+    }
+
     @Test func eightProcessesFiringOnTheSameDealsLoseNoUpdate() throws {
         let sandbox = try Self.sandboxWithReminders(50)
         let database = sandbox.database
