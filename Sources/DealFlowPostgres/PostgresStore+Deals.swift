@@ -100,7 +100,7 @@ extension PostgresStore: DealStore {
             workflowVersion: try row["workflow_version"].decode(Int.self),
             stage: try row["stage"].decode(String.self),
             owner: try row["owner"].decode(String.self),
-            fields: try JSONDecoder().decode([String: String].self, from: Data(text.utf8)),
+            fields: try DealRecord.fields(stored: text),
             version: try row["version"].decode(Int.self),
             createdAt: Millis.date(try row["created_at"].decode(Int64.self)),
             updatedAt: Millis.date(try row["updated_at"].decode(Int64.self)),
@@ -287,7 +287,7 @@ extension PostgresStore: DealStore {
         {
             throw StoreError.idempotencyKeyUsed(dealID: deal.id, key: key, first: first)
         }
-        let fields = String(decoding: try JSONEncoder.sorted.encode(deal.fields), as: UTF8.self)
+        let fields = try deal.storedFields
         if let expected = change.expectedVersion {
             let updated = try await connection.query(
                 """

@@ -189,13 +189,11 @@ extension PostgresStore: SchedulerStore {
         return try await write { connection in
             var outcomes: [FiringOutcome] = []
             var events: [EventRecord] = []
-            var released: (tasks: [String], timers: [String]) = ([], [])
-            for firing in firings {
-                switch firing.item {
-                case .reminder(let task), .escalation(let task): released.tasks.append(task.id)
-                case .timer(let timer): released.timers.append(timer.id)
-                }
-            }
+            let items = firings.map(\.item)
+            let released = (
+                tasks: items.filter { Self.table(of: $0) == "tasks" }.map(Self.rowID),
+                timers: items.filter { Self.table(of: $0) == "timers" }.map(Self.rowID)
+            )
             // Every item still held is locked at once, so that no lease can run out half way through
             // the batch; an item whose lease another process has taken over is left to it.
             try await connection.query(

@@ -233,7 +233,7 @@ public final class SQLiteStore: DealStore {
 
     static func dealRecord(_ row: Row) throws -> DealRecord {
         let text: String = row["fields"]
-        let fields = try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        let fields = try DealRecord.fields(stored: text)
         return DealRecord(
             id: row["id"],
             workflowID: row["workflow_id"],
@@ -411,7 +411,7 @@ public final class SQLiteStore: DealStore {
         if let (key, _, _) = change.idempotency, let first = try idempotentResult(dealID: deal.id, key: key, in: db) {
             throw StoreError.idempotencyKeyUsed(dealID: deal.id, key: key, first: first)
         }
-        let fields = String(decoding: try JSONEncoder.sorted.encode(deal.fields), as: UTF8.self)
+        let fields = try deal.storedFields
         if let expected = change.expectedVersion {
             try execute(
                 db,
@@ -588,14 +588,5 @@ struct Millis: DatabaseValueConvertible, Sendable {
 
     private init(date: Date) {
         self.init(date)
-    }
-}
-
-extension JSONEncoder {
-    /// Keys sorted, so that the same fields are always stored as the same text.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -69,6 +69,23 @@ public struct DealRecord: Hashable, Sendable {
     }
 }
 
+extension DealRecord {
+    /// The fields as every store keeps them: one JSON object, keys sorted, so that the same fields are
+    /// always the same text.
+    public var storedFields: String {
+        get throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(fields), as: UTF8.self)
+        }
+    }
+
+    /// Fields read back from ``storedFields``.
+    public static func fields(stored text: String) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+}
+
 /// One line of a deal's history: a change (`created`, `transitioned`, `updated`) from the history
 /// table, or an attempt (`refused`, `blocked`) from the audit table. Both are append-only and share one
 /// sequence, so that they read in the order they happened.
