@@ -23,6 +23,7 @@ extension Engine {
     ) async throws -> ImportReport {
         let started = ContinuousClock.now
         defer { metrics.finished("import", since: started) }
+        let actor = try await authorize(actor, action: "import")
         var problems = readProblems
         var changes: [(row: Int, change: DealChange)] = []
         var ids = Set<String>()

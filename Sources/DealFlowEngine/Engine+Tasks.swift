@@ -3,12 +3,7 @@ import Foundation
 
 extension Engine {
     private var worklist: any WorklistStore {
-        get throws {
-            guard let worklist = store as? any WorklistStore else {
-                throw StoreError.unavailable("this store keeps no task list")
-            }
-            return worklist
-        }
+        get throws { try worklistStore }
     }
 
     /// Tasks matching a query.
@@ -18,6 +13,7 @@ extension Engine {
 
     /// Marks an open task done, recording who did it.
     public func completeTask(id: String, actor: Actor) async throws -> TaskRecord {
+        let actor = try await authorize(actor, action: "tasks done \(id)")
         let task = try await openTask(id, doing: "marked done")
         let now = clock.now()
         let entry = TaskLogEntry(taskID: id, at: now, actor: actor.id, action: "done", detail: nil)
@@ -32,6 +28,7 @@ extension Engine {
     /// Moves an open task's due time `duration` later, from its due time or from now if it is already
     /// overdue, in its workflow's calendar; its escalation moves with it and it reminds again when due.
     public func snoozeTask(id: String, by duration: CalendarDuration, actor: Actor) async throws -> TaskRecord {
+        let actor = try await authorize(actor, action: "tasks snooze \(id) '\(duration)'")
         for _ in 0..<Engine.attempts {
             let task = try await openTask(id, doing: "snoozed")
             let now = clock.now()

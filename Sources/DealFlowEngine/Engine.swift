@@ -176,6 +176,7 @@ public final class Engine: Sendable {
 
     /// Every transition from the deal's stage, with what stops each one now for `actor`.
     public func transitions(dealID: String, actor: Actor) async throws -> (DealView, [TransitionAvailability]) {
+        let actor = try await authorize(actor, action: "deal transitions \(dealID)", dealID: dealID)
         let view = try await deal(id: dealID)
         let now = clock.now()
         let available = view.workflow.transitions(leaving: view.deal.stage).map { transition in
@@ -198,6 +199,46 @@ public final class Engine: Sendable {
         return DealView(deal: try Deal(record: record, workflow: workflow), workflow: workflow)
     }
 
+    // MARK: - Who acts
+
+    /// The actor as the roster lets them act: their role from the roster (the one asked for, if they
+    /// hold it), or refused, the refusal recorded, when the roster has users and they are not one of them
+    /// or do not hold the role. While the roster is empty, or with a store that keeps none, the actor acts
+    /// as given.
+    public func authorize(_ actor: Actor, action: String, dealID: String? = nil) async throws -> Actor {
+        try await check(actor, action: action, dealID: dealID) { Roster.authorize($0, among: $1) }
+    }
+
+    /// The actor, if they may change the roster (see ``Roster/mayChange(_:among:)``); otherwise the
+    /// refusal is recorded and thrown.
+    func authorizeRosterChange(_ actor: Actor, action: String) async throws -> Actor {
+        try await check(actor, action: action, dealID: nil) { Roster.mayChange($0, among: $1) }
+    }
+
+    private func check(
+        _ actor: Actor,
+        action: String,
+        dealID: String?,
+        rule: (Actor, [RosterUser]) -> Result<Actor, RosterRefusal>
+    ) async throws -> Actor {
+        guard !actor.isSystem, let roster = store as? any RosterStore else { return actor }
+        switch rule(actor, try await roster.users()) {
+        case .success(let acting): return acting
+        case .failure(let refusal):
+            try await roster.recordRefusal(
+                AccessRefusal(
+                    at: clock.now(),
+                    actor: actor.id,
+                    role: actor.role,
+                    action: action,
+                    dealID: dealID,
+                    reason: refusal.reason
+                )
+            )
+            throw EngineError.actorRefused(actor: actor.id, action: action, reason: refusal.reason)
+        }
+    }
+
     // MARK: - Changing deals
 
     /// Starts a deal in the workflow's initial stage, on its highest version.
@@ -210,6 +251,7 @@ public final class Engine: Sendable {
     ) async throws -> DealView {
         let started = ContinuousClock.now
         defer { metrics.finished("create", since: started) }
+        let actor = try await authorize(actor, action: "deal create --workflow \(workflowID)", dealID: nil)
         let workflow = try await workflow(id: workflowID)
         let dealID = id ?? identifiers.next("deal")
         let decision = DealMachine.decide(
@@ -238,6 +280,7 @@ public final class Engine: Sendable {
     ) async throws -> (DealView, changes: [FieldChange]) {
         let started = ContinuousClock.now
         defer { metrics.finished("update", since: started) }
+        let actor = try await authorize(actor, action: "deal set \(dealID)", dealID: dealID)
         for _ in 0..<Engine.attempts {
             let current = try await deal(id: dealID)
             let decision = DealMachine.decide(
@@ -278,6 +321,7 @@ public final class Engine: Sendable {
     ) async throws -> FireResult {
         let started = ContinuousClock.now
         defer { metrics.finished("fire", since: started) }
+        let actor = try await authorize(actor, action: "deal fire \(dealID) \(transition)", dealID: dealID)
         let request = Engine.describe(transition: transition, input: input, note: note)
         func replay(_ first: IdempotentResult, key: String) throws -> FireResult {
             guard first.request == request else {
@@ -421,7 +465,8 @@ public final class Engine: Sendable {
             cancellations: change.cancellations,
             tasks: tasks,
             timers: timers,
-            events: events
+            events: events,
+            handover: change.handover
         )
     }
 }

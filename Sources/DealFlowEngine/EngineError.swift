@@ -27,6 +27,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case roleNotAllowed(dealID: String, transition: String, blocker: Blocker)
     /// An import file has rows that cannot be imported; nothing was imported. (exit 1)
     case importFailed([ImportProblem])
+    /// The roster does not let the actor act, or not in the role claimed; the refusal was recorded. (exit 5)
+    case actorRefused(actor: String, action: String, reason: String)
 
     /// A stable name for `--json` errors.
     public var kind: String {
@@ -42,6 +44,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .conflict, .contention: "conflict"
         case .roleNotAllowed: "role-not-allowed"
         case .importFailed: "import-failed"
+        case .actorRefused: "actor-refused"
         }
     }
 
@@ -67,6 +70,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .importFailed(let problems):
             "nothing was imported: \(problems.count == 1 ? "1 row has" : "\(problems.count) rows have") errors; fix them, "
                 + "or import the others with --skip-bad-rows"
+        case .actorRefused(_, let action, let reason): "\(action) refused: \(reason)"
         }
     }
 }

@@ -85,7 +85,12 @@ extension PostgresStore: DealStore {
         filter.add("workflow_id", query.workflowID)
         filter.add("stage", query.stage)
         filter.add("owner", query.owner)
-        let sql = filter.select(from: "deals", orderBy: "created_at, id COLLATE \"C\"", limit: query.limit)
+        let sql = filter.select(
+            from: "deals",
+            orderBy: "created_at, id COLLATE \"C\"",
+            limit: query.limit,
+            offset: query.offset
+        )
         return try await read { connection in
             try await connection.query(sql, logger: logger).collect().map(Self.dealRecord)
         }
@@ -291,7 +296,7 @@ extension PostgresStore: DealStore {
         if let expected = change.expectedVersion {
             let updated = try await connection.query(
                 """
-                UPDATE deals SET stage = \(deal.stage), owner = \(deal.owner), fields = \(fields),
+                UPDATE deals SET workflow_version = \(deal.workflowVersion), stage = \(deal.stage), owner = \(deal.owner), fields = \(fields),
                 version = \(deal.version), updated_at = \(Millis.of(deal.updatedAt)),
                 entered_stage_at = \(Millis.of(deal.enteredStageAt)), outcome = \(deal.outcome)
                 WHERE id = \(deal.id) AND version = \(expected) RETURNING 1
@@ -369,11 +374,44 @@ extension PostgresStore: DealStore {
                     """,
                     logger: logger
                 ).collect().count
+            case .migrated(let from, let to):
+                timersCancelled += try await connection.query(
+                    """
+                    UPDATE timers SET status = 'cancelled', closed_at = \(closedAt), leased_by = NULL,
+                    lease_until = NULL WHERE deal_id = \(deal.id) AND stage = \(from) AND status = 'pending' RETURNING 1
+                    """,
+                    logger: logger
+                ).collect().count
+                try await connection.query(
+                    "UPDATE tasks SET stage = \(to) WHERE deal_id = \(deal.id) AND stage = \(from) AND status = 'open'",
+                    logger: logger
+                )
             }
+        }
+        var tasksHandedOver = 0
+        if let handover = change.handover {
+            try await connection.query(
+                """
+                UPDATE tasks SET escalate_to = \(handover.to)
+                WHERE deal_id = \(deal.id) AND status = 'open' AND escalate_to = \(handover.from)
+                """,
+                logger: logger
+            )
+            tasksHandedOver = try await connection.query(
+                """
+                UPDATE tasks SET assignee = \(handover.to)
+                WHERE deal_id = \(deal.id) AND status = 'open' AND assignee = \(handover.from) RETURNING 1
+                """,
+                logger: logger
+            ).collect().count
         }
         try await insert(change.tasks, on: connection)
         try await insert(change.timers, on: connection)
-        let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
+        let receipt = ChangeReceipt(
+            tasksCancelled: tasksCancelled,
+            timersCancelled: timersCancelled,
+            tasksHandedOver: tasksHandedOver
+        )
         if let (key, request, result) = change.idempotency {
             try await connection.query(
                 """
@@ -463,7 +501,7 @@ struct Filter {
         conditions.append("\(column) \(op) $\(binds.count)")
     }
 
-    func select(from table: String, orderBy order: String, limit: Int?) -> PostgresQuery {
+    func select(from table: String, orderBy order: String, limit: Int?, offset: Int? = nil) -> PostgresQuery {
         var sql = "SELECT * FROM \(table)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY \(order)"
@@ -471,6 +509,10 @@ struct Filter {
         if let limit {
             binds.append(limit)
             sql += " LIMIT $\(binds.count)"
+        }
+        if let offset {
+            binds.append(offset)
+            sql += " OFFSET $\(binds.count)"
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }

@@ -206,6 +206,31 @@ extension PostgresStore {
             );
             """
         ),
+        (
+            "v3 roster and access refusals",
+            """
+            -- Who may act once the roster has a user; roles as a JSON array, in the order granted.
+            CREATE TABLE users (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                name TEXT,
+                roles TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE TABLE access_refusals (
+                seq BIGSERIAL PRIMARY KEY,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                role TEXT,
+                action TEXT NOT NULL,
+                deal_id TEXT,
+                reason TEXT NOT NULL
+            );
+            CREATE TRIGGER access_refusals_is_append_only BEFORE UPDATE OR DELETE ON access_refusals
+                FOR EACH ROW EXECUTE FUNCTION dealflow_refuse_change();
+            CREATE TRIGGER access_refusals_refuses_truncate BEFORE TRUNCATE ON access_refusals
+                FOR EACH STATEMENT EXECUTE FUNCTION dealflow_refuse_change();
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Processes starting at once

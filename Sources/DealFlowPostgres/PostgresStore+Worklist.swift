@@ -76,6 +76,30 @@ extension PostgresStore: WorklistStore {
         }
     }
 
+    public func addTask(_ task: TaskRecord, entry: TaskLogEntry) async throws {
+        try await write { connection in
+            try await Self.insert([task], on: connection)
+            try await Self.insert(entry, on: connection)
+            try await Self.appendEvents([], notify: true, on: connection)  // new work for the schedulers
+        }
+    }
+
+    public func reassignTask(id: String, from: String, to: String, entry: TaskLogEntry) async throws -> Bool {
+        try await write { connection in
+            let moved = try await connection.query(
+                """
+                UPDATE tasks SET assignee = \(to),
+                escalate_to = CASE WHEN escalate_to = \(from) THEN \(to) ELSE escalate_to END
+                WHERE id = \(id) AND status = 'open' AND assignee = \(from) RETURNING 1
+                """,
+                logger: Self.quiet
+            ).collect()
+            guard moved.count == 1 else { return false }
+            try await Self.insert(entry, on: connection)
+            return true
+        }
+    }
+
     private static func insert(_ entry: TaskLogEntry, on connection: PostgresConnection) async throws {
         try await connection.query(
             """

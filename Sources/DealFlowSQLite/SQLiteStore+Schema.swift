@@ -194,6 +194,32 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v3 roster and access refusals") { db in
+            try db.execute(
+                sql: """
+                    -- Who may act once the roster has a user; roles as a JSON array, in the order granted.
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY,
+                        name TEXT,
+                        roles TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE access_refusals (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        role TEXT,
+                        action TEXT NOT NULL,
+                        deal_id TEXT,
+                        reason TEXT NOT NULL
+                    );
+                    CREATE TRIGGER access_refusals_refuse_update BEFORE UPDATE ON access_refusals
+                    BEGIN SELECT RAISE(ABORT, 'access_refusals is append-only'); END;
+                    CREATE TRIGGER access_refusals_refuse_delete BEFORE DELETE ON access_refusals
+                    BEGIN SELECT RAISE(ABORT, 'access_refusals is append-only'); END;
+                    """
+            )
+        }
         return migrator
     }
 }

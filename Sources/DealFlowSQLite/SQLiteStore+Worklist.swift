@@ -75,6 +75,28 @@ extension SQLiteStore: WorklistStore {
         }
     }
 
+    public func addTask(_ task: TaskRecord, entry: TaskLogEntry) async throws {
+        try await write { db in
+            try SQLiteStore.insert([task], in: db)
+            try SQLiteStore.insert(entry, in: db)
+        }
+    }
+
+    public func reassignTask(id: String, from: String, to: String, entry: TaskLogEntry) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE tasks SET assignee = ?, escalate_to = CASE WHEN escalate_to = ? THEN ? ELSE escalate_to END
+                    WHERE id = ? AND status = 'open' AND assignee = ?
+                    """,
+                arguments: [to, from, to, id, from]
+            )
+            guard db.changesCount == 1 else { return false }
+            try SQLiteStore.insert(entry, in: db)
+            return true
+        }
+    }
+
     private static func insert(_ entry: TaskLogEntry, in db: Database) throws {
         try db.execute(
             sql: "INSERT INTO task_log (task_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",

@@ -204,7 +204,8 @@ public final class SQLiteStore: DealStore {
                 ("workflow_id = ?", query.workflowID), ("stage = ?", query.stage), ("owner = ?", query.owner),
             ],
             orderBy: "created_at, id",
-            limit: query.limit
+            limit: query.limit,
+            offset: query.offset
         )
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.dealRecord)
@@ -217,16 +218,17 @@ public final class SQLiteStore: DealStore {
         from table: String,
         where filters: [(condition: String, value: (any DatabaseValueConvertible)?)],
         orderBy order: String,
-        limit: Int?
+        limit: Int?,
+        offset: Int? = nil
     ) -> (sql: String, arguments: StatementArguments) {
         let given = filters.compactMap { filter in filter.value.map { (filter.condition, $0) } }
         var sql = "SELECT * FROM \(table)"
         if !given.isEmpty { sql += " WHERE " + given.map(\.0).joined(separator: " AND ") }
         sql += " ORDER BY \(order)"
         var arguments = StatementArguments(given.map { $0.1.databaseValue })
-        if let limit {
-            sql += " LIMIT ?"
-            arguments += [limit]
+        if limit != nil || offset != nil {
+            sql += " LIMIT ? OFFSET ?"
+            arguments += [limit ?? -1, offset ?? 0]
         }
         return (sql, arguments)
     }
@@ -416,12 +418,12 @@ public final class SQLiteStore: DealStore {
             try execute(
                 db,
                 sql: """
-                    UPDATE deals SET stage = ?, owner = ?, fields = ?, version = ?, updated_at = ?, entered_stage_at = ?,
-                    outcome = ? WHERE id = ? AND version = ?
+                    UPDATE deals SET workflow_version = ?, stage = ?, owner = ?, fields = ?, version = ?, updated_at = ?,
+                    entered_stage_at = ?, outcome = ? WHERE id = ? AND version = ?
                     """,
                 arguments: [
-                    deal.stage, deal.owner, fields, deal.version, Millis(deal.updatedAt), Millis(deal.enteredStageAt),
-                    deal.outcome, deal.id, expected,
+                    deal.workflowVersion, deal.stage, deal.owner, fields, deal.version, Millis(deal.updatedAt),
+                    Millis(deal.enteredStageAt), deal.outcome, deal.id, expected,
                 ]
             )
             if db.changesCount == 0 {
@@ -502,12 +504,45 @@ public final class SQLiteStore: DealStore {
                     arguments: [closedAt, deal.id, stage, index]
                 )
                 timersCancelled += db.changesCount
+            case .migrated(let from, let to):
+                try execute(
+                    db,
+                    sql: """
+                        UPDATE timers SET status = 'cancelled', closed_at = ?
+                        WHERE deal_id = ? AND stage = ? AND status = 'pending'
+                        """,
+                    arguments: [closedAt, deal.id, from]
+                )
+                timersCancelled += db.changesCount
+                try execute(
+                    db,
+                    sql: "UPDATE tasks SET stage = ? WHERE deal_id = ? AND stage = ? AND status = 'open'",
+                    arguments: [to, deal.id, from]
+                )
             }
+        }
+        var tasksHandedOver = 0
+        if let handover = change.handover {
+            try execute(
+                db,
+                sql: "UPDATE tasks SET escalate_to = ? WHERE deal_id = ? AND status = 'open' AND escalate_to = ?",
+                arguments: [handover.to, deal.id, handover.from]
+            )
+            try execute(
+                db,
+                sql: "UPDATE tasks SET assignee = ? WHERE deal_id = ? AND status = 'open' AND assignee = ?",
+                arguments: [handover.to, deal.id, handover.from]
+            )
+            tasksHandedOver = db.changesCount
         }
         try insert(change.tasks, in: db)
         try insert(change.timers, in: db)
         try insert(change.events, in: db)
-        let receipt = ChangeReceipt(tasksCancelled: tasksCancelled, timersCancelled: timersCancelled)
+        let receipt = ChangeReceipt(
+            tasksCancelled: tasksCancelled,
+            timersCancelled: timersCancelled,
+            tasksHandedOver: tasksHandedOver
+        )
         if let (key, request, result) = change.idempotency {
             try execute(
                 db,

@@ -23,6 +23,10 @@ public enum StoreConformance {
         case leavingAStageCancelsItsPendingWork
         case anIdempotencyKeyIsUsedOnce
         case dealsAreFilteredAndOrdered
+        case aNewOwnerTakesTheOpenTasks
+        case aMigrationMovesTheDealAndItsPendingWork
+        case tasksAreAddedAndReassignedByHand
+        case theRosterKeepsUsersAndRefusals
     }
 
     /// A failed check.
@@ -281,6 +285,171 @@ public enum StoreConformance {
             try require(bo == ["d2", "d3"], "bo's deals are \(bo)")
             let open = try await store.deals(DealQuery(workflowID: "w", stage: "open", limit: 1)).map(\.id)
             try require(open == ["d1"], "the first open deal is \(open)")
+            let page = try await store.deals(DealQuery(limit: 1, offset: 1)).map(\.id)
+            try require(page == ["d2"], "the second page of one is \(page)")
+            let rest = try await store.deals(DealQuery(offset: 1)).map(\.id)
+            try require(rest == ["d2", "d3"], "after an offset of one: \(rest)")
+        case .aNewOwnerTakesTheOpenTasks:
+            let first = deal("d1", version: 1)
+            var escalating = task("t2", deal: "d1", stage: "open")
+            escalating.assignee = "manager"
+            escalating.escalateTo = "ana"
+            var others = task("t3", deal: "d1", stage: "open")
+            others.assignee = "cy"
+            try await store.commit([
+                DealChange(
+                    deal: first,
+                    expectedVersion: nil,
+                    history: [entry(first, kind: "created")],
+                    tasks: [task("t1", deal: "d1", stage: "open"), escalating, others]
+                )
+            ])
+            var second = first
+            second.version = 2
+            second.owner = "bo"
+            let receipts = try await store.commit([
+                DealChange(
+                    deal: second,
+                    expectedVersion: 1,
+                    history: [entry(second, kind: "reassigned")],
+                    handover: TaskHandover(from: "ana", to: "bo")
+                )
+            ])
+            try require(
+                receipts.first?.tasksHandedOver == 1,
+                "\(receipts.first?.tasksHandedOver ?? -1) tasks moved, not 1"
+            )
+            let tasks = try await store.openTasks(dealID: "d1")
+            let assignees = tasks.map { "\($0.id):\($0.assignee):\($0.escalateTo ?? "-")" }.sorted()
+            try require(
+                assignees == ["t1:bo:-", "t2:manager:bo", "t3:cy:-"],
+                "after the handover the tasks are \(assignees)"
+            )
+            try require(try await store.deal(id: "d1")?.owner == "bo", "the owner was not written")
+        case .aMigrationMovesTheDealAndItsPendingWork:
+            try await store.saveWorkflow(
+                StoredWorkflow(id: "w", version: 2, source: "workflow: w # 2", file: "w.yaml", appliedAt: start)
+            )
+            let first = deal("d1", version: 1)
+            try await store.commit([
+                DealChange(
+                    deal: first,
+                    expectedVersion: nil,
+                    history: [entry(first, kind: "created")],
+                    tasks: [task("t1", deal: "d1", stage: "open")],
+                    timers: [timer("old", deal: "d1", stage: "open")]
+                )
+            ])
+            var second = first
+            second.version = 2
+            second.workflowVersion = 2
+            second.stage = "opened"
+            let receipts = try await store.commit([
+                DealChange(
+                    deal: second,
+                    expectedVersion: 1,
+                    history: [entry(second, kind: "migrated")],
+                    cancellations: [.migrated(from: "open", to: "opened")],
+                    timers: [timer("new", deal: "d1", stage: "opened")]
+                )
+            ])
+            try require(
+                receipts.first?.timersCancelled == 1,
+                "\(receipts.first?.timersCancelled ?? -1) timers cancelled"
+            )
+            let stored = try await store.deal(id: "d1")
+            try require(
+                stored?.workflowVersion == 2 && stored?.stage == "opened",
+                "the deal reads v\(stored?.workflowVersion ?? 0) \(stored?.stage ?? "")"
+            )
+            let timers = try await store.pendingTimers(dealID: "d1").map(\.id)
+            try require(timers == ["new"], "pending timers are \(timers)")
+            let tasks = try await store.openTasks(dealID: "d1").map { "\($0.id)@\($0.stage)" }
+            try require(tasks == ["t1@opened"], "open tasks are \(tasks)")
+        case .tasksAreAddedAndReassignedByHand:
+            guard let worklist = store as? any WorklistStore else { throw Failure(description: "no worklist") }
+            try await store.commit([creation(deal("d1", version: 1))])
+            var added = task("t1", deal: "d1", stage: "open", keep: true)
+            added.escalateTo = "ana"
+            try await worklist.addTask(
+                added,
+                entry: TaskLogEntry(taskID: "t1", at: start, actor: "ana", action: "added", detail: nil)
+            )
+            let entry = TaskLogEntry(taskID: "t1", at: start, actor: "boss", action: "reassigned", detail: "ana -> bo")
+            try require(
+                try await worklist.reassignTask(id: "t1", from: "ana", to: "bo", entry: entry),
+                "the reassignment was refused"
+            )
+            try require(
+                !(try await worklist.reassignTask(id: "t1", from: "ana", to: "cy", entry: entry)),
+                "a reassignment from an assignee the task no longer has was accepted"
+            )
+            let stored = try await worklist.task(id: "t1")
+            try require(
+                stored?.assignee == "bo" && stored?.escalateTo == "bo",
+                "the task reads \(stored?.assignee ?? "") escalating to \(stored?.escalateTo ?? "")"
+            )
+            let log = try await worklist.taskLog(taskID: "t1").map(\.action)
+            try require(log == ["added", "reassigned"], "the task log reads \(log)")
+        case .theRosterKeepsUsersAndRefusals:
+            guard let roster = store as? any RosterStore else { throw Failure(description: "no roster") }
+            try require(try await roster.users().isEmpty, "a new store has users")
+            try require(try await roster.addUser(RosterUser(id: "bo", roles: ["rep"]), at: start), "bo was not added")
+            try require(
+                try await roster.addUser(RosterUser(id: "ana", name: "Ana", roles: ["rep", "admin"]), at: start),
+                "ana was not added"
+            )
+            try require(!(try await roster.addUser(RosterUser(id: "bo", roles: []), at: start)), "bo was added twice")
+            try require(
+                try await roster.setRoles(userID: "bo", roles: ["rep", "manager"], expected: ["rep"]),
+                "a grant was refused"
+            )
+            try require(
+                !(try await roster.setRoles(userID: "bo", roles: [], expected: ["rep"])),
+                "a grant on stale roles was accepted"
+            )
+            try require(!(try await roster.removeUser(id: "bo", expected: ["rep"])), "a stale removal was accepted")
+            let users = try await roster.users()
+            try require(
+                users == [
+                    RosterUser(id: "ana", name: "Ana", roles: ["rep", "admin"]),
+                    RosterUser(id: "bo", roles: ["rep", "manager"]),
+                ],
+                "the roster reads \(users)"
+            )
+            try require(try await roster.removeUser(id: "bo", expected: ["rep", "manager"]), "bo was not removed")
+            for (index, actor) in ["x", "y", "z"].enumerated() {
+                try await roster.recordRefusal(
+                    AccessRefusal(
+                        at: start.addingTimeInterval(TimeInterval(index)),
+                        actor: actor,
+                        role: nil,
+                        action: "deal note d1",
+                        dealID: index == 0 ? "d1" : nil,
+                        reason: "not on the roster"
+                    )
+                )
+            }
+            let latest = try await roster.refusals(limit: 2).map(\.actor)
+            try require(latest == ["y", "z"], "the latest two refusals are \(latest)")
         }
+    }
+
+    static func timer(_ id: String, deal: String, stage: String) -> TimerRecord {
+        TimerRecord(
+            id: id,
+            dealID: deal,
+            workflowID: "w",
+            stage: stage,
+            timerIndex: 0,
+            dueAt: start.addingTimeInterval(86_400),
+            zone: "UTC",
+            effect: "fire",
+            transition: "go",
+            every: nil,
+            status: "pending",
+            late: false,
+            createdAt: start
+        )
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DealFlowAnalytics
 import DealFlowCore
 import DealFlowEngine
 import Foundation
@@ -8,7 +9,10 @@ extension DealFlowCommand {
         static let configuration = CommandConfiguration(
             commandName: "deal",
             abstract: "Create deals, change them, fire transitions, and read where they stand.",
-            subcommands: [Create.self, Set.self, Fire.self, Show.self, List.self, History.self, Transitions.self]
+            subcommands: [
+                Create.self, Set.self, Fire.self, Note.self, Reassign.self, Show.self, List.self, History.self,
+                Transitions.self,
+            ]
         )
     }
 }
@@ -250,7 +254,15 @@ extension DealFlowCommand.DealCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List deals.")
+        static let configuration = CommandConfiguration(
+            abstract: "List and find deals.",
+            discussion: """
+                --workflow, --stage and --owner (and --limit and --offset when nothing else filters or sorts) \
+                run in the database; --where, --closing-before, --stale and --sort run on the deals they return. \
+                --where takes a condition in the guard language, type-checked against the workflow's schema \
+                before anything is listed: --where 'amount > 10000 and close_date < today + 30 days'.
+                """
+        )
 
         @Option(help: "Only deals of this workflow.")
         var workflow: String?
@@ -261,47 +273,137 @@ extension DealFlowCommand.DealCommand {
         @Option(help: "Only deals of this owner.")
         var owner: String?
 
+        @Option(name: .customLong("where"), help: "Only deals for which this condition (guard language) is true.")
+        var condition: String?
+
+        @Option(help: ArgumentHelp("Only deals whose close date is before this day.", valueName: "date"))
+        var closingBefore: String?
+
+        @Flag(help: "Only deals idle longer than their stage's rot_after.")
+        var stale = false
+
+        @Option(help: ArgumentHelp("Order by a field or column, e.g. amount:desc.", valueName: "field[:desc]"))
+        var sort: String?
+
         @Option(help: "At most this many deals (default: all).")
         var limit: Int?
+
+        @Option(help: "Skip this many deals first.")
+        var offset: Int?
+
+        @Option(help: "table, json or csv (default: table; --json means json).")
+        var format = "table"
 
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, not \(limit)") }
+            if let offset, offset < 0 { throw ValidationError("--offset must be 0 or more, not \(offset)") }
+            guard ["table", "json", "csv"].contains(format) else {
+                throw ValidationError("'\(format)' is not a format; use table, json or csv")
+            }
+            if let closingBefore, LocalDate(iso: closingBefore) == nil {
+                throw ValidationError("'\(closingBefore)' is not a date for --closing-before; write YYYY-MM-DD")
+            }
+            if let sort, DealFilter.Sort(sort) == nil {
+                throw ValidationError("'\(sort)' is not FIELD or FIELD:desc for --sort")
+            }
         }
 
         func run() async throws {
             let settings = try global.resolved()
             try await Output.run(settings) {
                 let engine = try await settings.engine()
-                if let stage {
-                    // A misspelt stage would list nothing and look like an empty stage: say so instead.
-                    var ids = [String]()
-                    if let workflow {
-                        ids = [workflow]
-                    } else {
-                        ids = try await engine.workflowIDs()
-                    }
-                    var stages: [String] = []
-                    for id in ids { stages += try await engine.workflow(id: id).definition.stages.map(\.name) }
-                    if !stages.contains(stage) {
-                        let hint =
-                            SpellingSuggestion.closest(to: stage, among: stages).map { " (did you mean '\($0)'?)" }
-                            ?? ""
-                        throw EngineError.invalidInput(
-                            Rejection(.invalidValue, "no workflow here has a stage '\(stage)'\(hint)")
-                        )
-                    }
-                } else if let workflow {
-                    _ = try await engine.workflow(id: workflow)
-                }
-                let views = try await engine.deals(
-                    DealQuery(workflowID: workflow, stage: stage, owner: owner, limit: limit)
+                try await checkNames(engine)
+                var filter = DealFilter(
+                    condition: condition,
+                    closingBefore: closingBefore.flatMap { LocalDate(iso: $0) },
+                    staleOnly: stale,
+                    sort: sort.flatMap { DealFilter.Sort($0) }
                 )
-                if settings.json {
-                    Output.print(JSONValue.array(views.map(\.json)).rendered())
-                    return
+                var views: [DealView]
+                if filter.isEmpty {
+                    views = try await engine.deals(
+                        DealQuery(workflowID: workflow, stage: stage, owner: owner, limit: limit, offset: offset)
+                    )
+                } else {
+                    views = try await engine.deals(DealQuery(workflowID: workflow, stage: stage, owner: owner))
+                    try await compile(&filter, engine: engine, for: views)
+                    let now = settings.clock.now()
+                    views = filter.sorted(views.filter { filter.matches($0, now: now) })
+                    views = Array(views.dropFirst(offset ?? 0).prefix(limit ?? Int.max))
                 }
+                print(views, as: settings.json ? "json" : format)
+            }
+        }
+
+        private func workflowIDs(_ engine: Engine) async throws -> [String] {
+            if let workflow { return [workflow] }
+            return try await engine.workflowIDs()
+        }
+
+        /// A misspelt stage or workflow would list nothing and look like an empty pipeline: say so instead.
+        private func checkNames(_ engine: Engine) async throws {
+            if let stage {
+                let ids = try await workflowIDs(engine)
+                var stages: [String] = []
+                for id in ids { stages += try await engine.workflow(id: id).definition.stages.map(\.name) }
+                if !stages.contains(stage) {
+                    let hint =
+                        SpellingSuggestion.closest(to: stage, among: stages).map { " (did you mean '\($0)'?)" } ?? ""
+                    throw EngineError.invalidInput(
+                        Rejection(.invalidValue, "no workflow here has a stage '\(stage)'\(hint)")
+                    )
+                }
+            } else if let workflow {
+                _ = try await engine.workflow(id: workflow)
+            }
+        }
+
+        /// Checks the filter against every workflow version it will meet: the highest version of each
+        /// workflow listed (so that a mistake is reported even with no deal yet), and those the deals are on.
+        private func compile(_ filter: inout DealFilter, engine: Engine, for views: [DealView]) async throws {
+            var versions: [(String, Int?)] = try await workflowIDs(engine).map { ($0, nil) }
+            versions += Swift.Set(views.map { "\($0.workflow.id)\u{0}\($0.workflow.version)" }).sorted().map { key in
+                let parts = key.split(separator: "\u{0}")
+                return (String(parts[0]), Int(parts[1]))
+            }
+            for (id, version) in versions {
+                let checked = try await engine.workflow(id: id, version: version)
+                let diagnostics = filter.compile(for: checked).filter(\.isError)
+                guard diagnostics.isEmpty else {
+                    let sources = ["--where": condition ?? "", "--sort": sort ?? ""]
+                    throw EngineError.invalidInput(
+                        Rejection(
+                            .invalidValue,
+                            DiagnosticRenderer(sources: sources).render(diagnostics)
+                                .trimmingCharacters(in: .newlines)
+                        )
+                    )
+                }
+            }
+        }
+
+        private func print(_ views: [DealView], as format: String) {
+            switch format {
+            case "json":
+                Output.print(JSONValue.array(views.map(\.json)).rendered())
+            case "csv":
+                var fields: [String] = []
+                for view in views {
+                    for field in view.workflow.definition.fields where !fields.contains(field.name) {
+                        fields.append(field.name)
+                    }
+                }
+                let header = ["id", "workflow", "workflow_version", "stage", "owner", "version"] + fields
+                let rows = views.map { view in
+                    [
+                        view.deal.id, view.deal.workflowID, String(view.deal.workflowVersion), view.deal.stage,
+                        view.deal.owner, String(view.deal.version),
+                    ] + fields.map { FieldValues.storedText(view.value(of: $0)) ?? "" }
+                }
+                Output.print((try? Report.csv(ReportTable(title: nil, columns: header, rows: rows))) ?? "")
+            default:
                 guard !views.isEmpty else {
                     Output.print("no deal matches\n")
                     return
@@ -349,7 +451,8 @@ extension DealFlowCommand.DealCommand {
                     case "created": line += "  \(who)  in \(entry.to ?? "")"
                     case "transitioned":
                         line += "  \(who)  \(entry.transition ?? ""): \(entry.from ?? "") → \(entry.to ?? "")"
-                    case "updated": line += "  \(who)"
+                    case "updated", "reassigned", "call", "email", "meeting", "note": line += "  \(who)"
+                    case "migrated": line += "  \(who)  \(entry.from ?? "") → \(entry.to ?? "")"
                     default: line += "  \(who)  \(entry.transition ?? "") from \(entry.from ?? "")"
                     }
                     text += line + "\n"

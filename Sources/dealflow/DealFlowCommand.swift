@@ -17,12 +17,14 @@ struct DealFlowCommand: AsyncParsableCommand {
             DEALFLOW_ACTOR, DEALFLOW_ROLE in the environment).
 
             Exit codes: 0 success; 1 bad input, or an unknown deal, workflow or transition, or an invalid \
-            file; 3 transition blocked; 4 conflict (the deal changed); 5 role not allowed; 64 usage error.
+            file; 3 transition blocked; 4 conflict (the deal changed); 5 role not allowed, or an actor the \
+            roster refuses; 64 usage error.
             """,
         version: "0.1.0",
         subcommands: [
-            Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, TaskCommand.self, SchedulerCommand.self,
-            EventsCommand.self, DeliverCommand.self, Report.self, Metrics.self, Import.self, Demo.self,
+            Validate.self, Graph.self, WorkflowCommand.self, DealCommand.self, TaskCommand.self, AgendaCommand.self,
+            UserCommand.self, SchedulerCommand.self, EventsCommand.self, DeliverCommand.self, Report.self, Metrics.self,
+            Import.self, Demo.self,
         ]
     )
 

@@ -54,7 +54,11 @@ struct GlobalOptions: ParsableArguments {
         _ = try resolved()
     }
 
-    func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+    /// The settings; `ignoringRole` leaves DEALFLOW_ROLE out, for a command whose `--role` means something else.
+    func resolved(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        ignoringRole: Bool = false
+    ) throws -> Settings {
         // An empty variable counts as unset.
         let environment = environment.filter { !$0.value.isEmpty }
         let nowText = now ?? environment["DEALFLOW_NOW"]
@@ -69,7 +73,7 @@ struct GlobalOptions: ParsableArguments {
         }
         let actorID = actor ?? environment["DEALFLOW_ACTOR"] ?? environment["USER"] ?? "cli"
         guard !actorID.isEmpty else { throw ValidationError("--actor must not be empty") }
-        let roleName = role ?? environment["DEALFLOW_ROLE"]
+        let roleName = ignoringRole ? nil : role ?? environment["DEALFLOW_ROLE"]
         let database = db ?? environment["DEALFLOW_DB"] ?? "dealflow.sqlite"
         var postgres: PostgresLocation?
         if PostgresLocation.isURL(database) {
@@ -93,6 +97,7 @@ struct GlobalOptions: ParsableArguments {
 /// What the CLI needs of a store; both the embedded SQLite file and the shared PostgreSQL database
 /// give all of it.
 typealias CommandStore = SchedulerStore & WorklistStore & OutboxStore & ActivityStore & PipelineHistorySource
+    & RosterStore
 
 extension GlobalOptions.Settings {
     /// An engine on the configured database and clock.

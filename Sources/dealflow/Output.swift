@@ -45,6 +45,8 @@ enum Output {
             case .roleNotAllowed(_, _, let blocker):
                 status = Status.roleNotAllowed
                 extra = [("blockers", .array([blocker.json]))]
+            case .actorRefused:
+                status = Status.roleNotAllowed
             case .conflict(_, let expected, let actual):
                 status = Status.conflict
                 extra = [("expected_version", .int(expected)), ("actual_version", .int(actual))]

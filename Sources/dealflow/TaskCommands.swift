@@ -7,8 +7,8 @@ import Foundation
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks",
-        abstract: "List, complete and snooze follow-up tasks.",
-        subcommands: [List.self, Done.self, Snooze.self]
+        abstract: "List, add, complete, snooze and reassign follow-up tasks.",
+        subcommands: [List.self, Add.self, Done.self, Snooze.self, Reassign.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -141,6 +141,100 @@ struct TaskCommand: AsyncParsableCommand {
     }
 
     /// An instant, a date (00:00 UTC) or a duration from `now`.
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a follow-up task to a deal by hand.",
+            discussion: """
+                --due takes a duration from now in the workflow's calendar ('2 days', '3 business days'), a \
+                date (due at the end of that working day, in the workflow's time zone) or an ISO 8601 instant. \
+                The task is assigned to the deal's owner unless --assignee says otherwise, survives the deal \
+                changing stage, and reminds when due like any other.
+                """
+        )
+
+        @Argument(help: "The deal's id.")
+        var deal: String
+
+        @Argument(help: "What to do.")
+        var title: String
+
+        @Option(help: ArgumentHelp("When: '2 days', '2026-12-04' or '2026-12-04T15:00:00Z'.", valueName: "when"))
+        var due: String
+
+        @Option(help: "Who does it (default: the deal's owner).")
+        var assignee: String?
+
+        @Option(help: "call, email, meeting or todo (default: todo).")
+        var kind = "todo"
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard TaskKind(rawValue: kind) != nil else {
+                throw ValidationError("'\(kind)' is not a task kind; use call, email, meeting or todo")
+            }
+            _ = try TaskCommand.due(due)
+        }
+
+        func run() async throws {
+            let settings = try global.resolved()
+            let when = try TaskCommand.due(due)
+            try await Output.run(settings) {
+                let task = try await settings.engine().addTask(
+                    dealID: deal,
+                    title: title,
+                    due: when,
+                    assignee: assignee,
+                    kind: TaskKind(rawValue: kind) ?? .todo,
+                    actor: settings.actor
+                )
+                Output.print(
+                    settings.json
+                        ? task.json.rendered()
+                        : "\(task.id) added to \(task.dealID) for \(task.assignee), due \(Format.utc(task.dueAt)) UTC: \(task.title)\n"
+                )
+            }
+        }
+    }
+
+    struct Reassign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give an open task to someone else.",
+            discussion: "An escalation aimed at the old assignee moves too. The change is logged with who made it."
+        )
+
+        @Argument(help: "The task's id.")
+        var id: String
+
+        @Option(help: "The new assignee.")
+        var to: String
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let settings = try global.resolved()
+            try await Output.run(settings) {
+                let task = try await settings.engine().reassignTask(id: id, to: to, actor: settings.actor)
+                Output.print(
+                    settings.json ? task.json.rendered() : "\(task.id) assigned to \(task.assignee): \(task.title)\n"
+                )
+            }
+        }
+    }
+
+    /// Reads `--due`: a duration, a date or an instant.
+    static func due(_ text: String) throws -> TaskDue {
+        if let instant = DateTimeFormat.parse(text) { return .at(instant) }
+        if let date = LocalDate(iso: text) { return .on(date) }
+        switch CalendarDuration.parse(text) {
+        case .success(let duration): return .after(duration)
+        case .failure:
+            throw ValidationError(
+                "'\(text)' is not a time for --due; write a duration ('2 days'), a date (2026-12-04) or an ISO 8601 instant"
+            )
+        }
+    }
+
     static func instant(_ text: String, now: Date) -> Date? {
         if let instant = DateTimeFormat.parse(text) { return instant }
         if let date = LocalDate(iso: text) { return ZonedCalendar.utc.startOfDay(date) }

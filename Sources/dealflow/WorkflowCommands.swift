@@ -9,7 +9,7 @@ extension DealFlowCommand {
         static let configuration = CommandConfiguration(
             commandName: "workflow",
             abstract: "Store workflow versions in the database, and list and show them.",
-            subcommands: [Apply.self, List.self, Show.self]
+            subcommands: [Apply.self, List.self, Show.self, Migrate.self]
         )
     }
 }
@@ -46,6 +46,7 @@ extension DealFlowCommand.WorkflowCommand {
                     sources.append((file, loaded.source))
                 }
                 let engine = try await settings.engine()
+                _ = try await engine.authorize(settings.actor, action: "workflow apply " + files.joined(separator: " "))
                 var results: [JSONValue] = []
                 var text = ""
                 for (application, (file, _)) in zip(

@@ -129,6 +129,7 @@ public struct NotifyAction: Sendable {
 
     /// Event types the engine itself emits, which a `notify` may not reuse.
     public static let reservedEvents: Set<String> = [
-        "deal.created", "deal.transitioned", "deal.updated", "task.reminder", "task.escalated", "timer.blocked",
+        "deal.created", "deal.transitioned", "deal.updated", "deal.reassigned", "deal.migrated", "deal.activity",
+        "task.reminder", "task.escalated", "timer.blocked",
     ]
 }

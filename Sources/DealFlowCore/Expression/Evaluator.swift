@@ -340,3 +340,11 @@ struct Evaluator {
         }
     }
 }
+
+extension Value {
+    /// -1, 0 or 1 as the language's `<` orders two values (numbers, text, dates, instants); `nil` when
+    /// either is null or the two cannot be ordered.
+    public static func order(_ left: Value, _ right: Value) -> Int? {
+        Evaluator.compare(left, right)
+    }
+}

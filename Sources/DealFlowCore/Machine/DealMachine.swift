@@ -640,7 +640,7 @@ public enum DealMachine {
 
     // MARK: - Fields
 
-    private static func index(_ field: String, _ workflow: ValidatedWorkflow) -> Int {
+    static func index(_ field: String, _ workflow: ValidatedWorkflow) -> Int {
         guard let binding = workflow.scope.fields[field] else {
             preconditionFailure("a validated workflow only names its own fields")
         }
@@ -690,7 +690,7 @@ public enum DealMachine {
 
     // MARK: - Actions and timers
 
-    private struct Effects {
+    struct Effects {
         var tasks: [NewTask] = []
         var timers: [NewTimer] = []
         var events: [NewEvent] = []
@@ -796,7 +796,7 @@ public enum DealMachine {
 
     /// Computes one timer's instant: `after` from when the deal entered the stage, `at` from the deal's
     /// fields (nothing while a field it reads is unset; a date means 00:00 in the workflow's zone).
-    private static func schedule(
+    static func schedule(
         _ timer: StageTimer,
         index timerIndex: Int,
         of stage: Stage,

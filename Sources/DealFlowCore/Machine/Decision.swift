@@ -60,13 +60,32 @@ public struct AppliedChange: Sendable {
     public var cancellations: [Cancellation]
     /// Events for the outbox.
     public var events: [NewEvent]
+    /// Open tasks to hand from one assignee to another with the deal (a change of owner).
+    public var handover: TaskHandover? = nil
 }
 
-/// One change of a deal in its history: created, transitioned or updated.
+/// Open tasks of a deal that move from one assignee to another, with their escalations.
+public struct TaskHandover: Hashable, Sendable {
+    /// The assignee (or escalation target) they had.
+    public var from: String
+    /// The one they get.
+    public var to: String
+
+    /// Creates a handover.
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// One change of a deal in its history: created, transitioned, updated, reassigned, migrated to
+/// another workflow version, or an activity a rep logged.
 public struct HistoryEntry: Hashable, Sendable {
     /// The kind of change.
     public enum Kind: String, Hashable, Sendable {
-        case created, transitioned, updated
+        case created, transitioned, updated, reassigned, migrated
+        /// Activities logged with `deal note`: they touch the deal without changing its stage.
+        case call, email, meeting, note
     }
 
     /// The kind.
@@ -273,6 +292,9 @@ public enum Cancellation: Hashable, Sendable {
     case stage(String)
     /// One timer of a stage (and the open task it created), whose instant is computed again.
     case timer(stage: String, index: Int)
+    /// A deal moved to another workflow version: every pending timer of stage `from` is cancelled, and
+    /// its open tasks are kept, relabelled as belonging to stage `to`.
+    case migrated(from: String, to: String)
 }
 
 /// An event for the outbox.

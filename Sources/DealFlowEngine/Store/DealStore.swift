@@ -48,13 +48,22 @@ public struct DealQuery: Hashable, Sendable {
     public var stage: String?
     public var owner: String?
     public var limit: Int?
+    /// How many matching deals to skip first.
+    public var offset: Int?
 
     /// Creates a query; every filter is optional.
-    public init(workflowID: String? = nil, stage: String? = nil, owner: String? = nil, limit: Int? = nil) {
+    public init(
+        workflowID: String? = nil,
+        stage: String? = nil,
+        owner: String? = nil,
+        limit: Int? = nil,
+        offset: Int? = nil
+    ) {
         self.workflowID = workflowID
         self.stage = stage
         self.owner = owner
         self.limit = limit
+        self.offset = offset
     }
 }
 

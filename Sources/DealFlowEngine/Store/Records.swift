@@ -310,6 +310,8 @@ public struct DealChange: Sendable {
     public var tasks: [TaskRecord]
     public var timers: [TimerRecord]
     public var events: [EventRecord]
+    /// Open tasks (and escalations) of the deal that move from one assignee to another with it.
+    public var handover: TaskHandover?
     /// An idempotency key, the request it was used for, and the result to store with it, made from what
     /// the change cancelled, so that a repeat returns exactly the first result.
     public var idempotency: (key: String, request: String, result: @Sendable (ChangeReceipt) -> String)?
@@ -323,8 +325,10 @@ public struct DealChange: Sendable {
         tasks: [TaskRecord] = [],
         timers: [TimerRecord] = [],
         events: [EventRecord] = [],
+        handover: TaskHandover? = nil,
         idempotency: (key: String, request: String, result: @Sendable (ChangeReceipt) -> String)? = nil
     ) {
+        self.handover = handover
         self.deal = deal
         self.expectedVersion = expectedVersion
         self.history = history
@@ -342,11 +346,14 @@ public struct ChangeReceipt: Hashable, Sendable {
     public var tasksCancelled: Int
     /// Pending timers cancelled.
     public var timersCancelled: Int
+    /// Open tasks handed to the deal's new owner.
+    public var tasksHandedOver: Int = 0
 
     /// Creates a receipt.
-    public init(tasksCancelled: Int, timersCancelled: Int) {
+    public init(tasksCancelled: Int, timersCancelled: Int, tasksHandedOver: Int = 0) {
         self.tasksCancelled = tasksCancelled
         self.timersCancelled = timersCancelled
+        self.tasksHandedOver = tasksHandedOver
     }
 }
 

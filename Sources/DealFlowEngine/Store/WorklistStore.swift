@@ -27,14 +27,14 @@ public struct TaskQuery: Hashable, Sendable {
     }
 }
 
-/// What a rep did to a task: `done` or `snoozed`, kept in an append-only log.
+/// What someone did to a task: `added`, `done`, `snoozed` or `reassigned`, kept in an append-only log.
 public struct TaskLogEntry: Hashable, Sendable {
     public var taskID: String
     public var at: Date
     public var actor: String
-    /// `done` or `snoozed`.
+    /// `added`, `done`, `snoozed` or `reassigned`.
     public var action: String
-    /// For a snooze, `due A -> B`.
+    /// For a snooze, `due A -> B`; for a reassignment, `A -> B`.
     public var detail: String?
 
     /// Creates an entry.
@@ -67,4 +67,9 @@ public protocol WorklistStore: Sendable {
         -> Bool
     /// What reps did to a task, in order.
     func taskLog(taskID: String) async throws -> [TaskLogEntry]
+    /// Adds a task someone created by hand (not from a workflow) and logs who did it.
+    func addTask(_ task: TaskRecord, entry: TaskLogEntry) async throws
+    /// Gives an open task assigned to `from` to `to` (its escalation too, if aimed at `from`); logs who
+    /// did it. `false` when the task is no longer open or no longer assigned to `from`.
+    func reassignTask(id: String, from: String, to: String, entry: TaskLogEntry) async throws -> Bool
 }

@@ -1,0 +1,477 @@
+import DealFlowCore
+import Foundation
+
+/// When a task someone adds by hand is due.
+public enum TaskDue: Hashable, Sendable {
+    /// This long from now, in the workflow's calendar (`2 days`, `3 business days`).
+    case after(CalendarDuration)
+    /// At the end of this working day (the business calendar's closing time), in the workflow's zone.
+    case on(LocalDate)
+    /// At this instant.
+    case at(Date)
+}
+
+/// One deal given to another owner.
+public struct Reassignment: Hashable, Sendable {
+    public var dealID: String
+    public var from: String
+    public var to: String
+    /// The deal's version after the change.
+    public var version: Int
+    /// Open tasks that moved with it.
+    public var tasksMoved: Int
+}
+
+/// What moving a workflow's open deals to another version does, deal by deal.
+public struct MigrationPlan: Sendable {
+    /// A deal that moves.
+    public struct Move: Hashable, Sendable {
+        public var dealID: String
+        public var fromVersion: Int
+        public var fromStage: String
+        public var toStage: String
+        /// Fields that change on the way: new ones with their default, dropped ones.
+        public var fieldChanges: [FieldChange]
+        /// Timers of the new stage scheduled (those of the old stage are cancelled).
+        public var timersScheduled: Int
+    }
+
+    /// A deal that stays on its version, and why.
+    public struct Stay: Hashable, Sendable {
+        public var dealID: String
+        public var version: Int
+        public var stage: String
+        public var reason: String
+    }
+
+    public var workflowID: String
+    public var targetVersion: Int
+    public var moves: [Move]
+    public var stays: [Stay]
+    /// Whether the moves were written (`false` for a dry run).
+    public var applied: Bool
+}
+
+extension Engine {
+    // MARK: - Activities and owners
+
+    /// Logs a call, an email, a meeting or a note on a deal: a history entry that touches the deal (it is
+    /// no longer stale) without changing its stage or fields.
+    public func logActivity(
+        _ kind: ActivityKind,
+        text: String,
+        dealID: String,
+        actor: Actor
+    ) async throws -> DealView {
+        let actor = try await authorize(actor, action: "deal note \(dealID) --kind \(kind.rawValue)", dealID: dealID)
+        return try await change(dealID) { view in
+            DealMachine.log(kind, text: text, on: view.deal, workflow: view.workflow, actor: actor, now: clock.now())
+        }.view
+    }
+
+    /// Gives one deal to another owner; its open tasks assigned to the old owner move with it.
+    public func reassign(dealID: String, to owner: String, actor: Actor) async throws -> Reassignment {
+        let actor = try await authorize(actor, action: "deal reassign \(dealID) --to \(owner)", dealID: dealID)
+        try await checkOnRoster(owner)
+        let (view, receipt, from) = try await change(dealID) { view in
+            DealMachine.reassign(view.deal, to: owner, workflow: view.workflow, actor: actor, now: clock.now())
+        }
+        return Reassignment(
+            dealID: dealID,
+            from: from ?? owner,
+            to: owner,
+            version: view.deal.version,
+            tasksMoved: receipt?.tasksHandedOver ?? 0
+        )
+    }
+
+    /// Gives every open deal of one owner (of one workflow, or of all) to another, in one transaction:
+    /// a rep who leaves. Deals in won or lost stages keep their owner, so that past results stay theirs.
+    public func reassign(
+        from: String,
+        to owner: String,
+        workflowID: String? = nil,
+        actor: Actor
+    ) async throws -> [Reassignment] {
+        var action = "deal reassign --from \(from) --to \(owner)"
+        if let workflowID { action += " --workflow \(workflowID)" }
+        let actor = try await authorize(actor, action: action)
+        try await checkOnRoster(owner)
+        guard from != owner else {
+            throw EngineError.invalidInput(Rejection(.invalidValue, "--from and --to are both '\(owner)'"))
+        }
+        if let workflowID { _ = try await workflow(id: workflowID) }
+        for _ in 0..<Engine.attempts {
+            var changes: [DealChange] = []
+            var planned: [Reassignment] = []
+            for view in try await deals(DealQuery(workflowID: workflowID, owner: from))
+            where DealMachine.isOpen(view.deal, in: view.workflow) {
+                let decision = DealMachine.reassign(
+                    view.deal,
+                    to: owner,
+                    workflow: view.workflow,
+                    actor: actor,
+                    now: clock.now()
+                )
+                guard case .applied(let applied) = decision else { continue }
+                changes.append(record(applied, workflow: view.workflow))
+                planned.append(
+                    Reassignment(
+                        dealID: view.deal.id,
+                        from: from,
+                        to: owner,
+                        version: applied.deal.version,
+                        tasksMoved: 0
+                    )
+                )
+            }
+            guard !changes.isEmpty else { return [] }
+            do {
+                let receipts = try await store.commit(changes)
+                for change in changes { metrics.committed(change) }
+                return zip(planned, receipts).map { planned, receipt in
+                    var done = planned
+                    done.tasksMoved = receipt.tasksHandedOver
+                    return done
+                }
+            } catch StoreError.versionConflict {
+                continue  // One of the deals changed meanwhile: plan again on fresh state.
+            }
+        }
+        throw EngineError.contention(from)
+    }
+
+    /// Refuses a user who is not on a roster that has users: giving deals or tasks to a name nobody acts
+    /// as would leave them unattended.
+    func checkOnRoster(_ user: String) async throws {
+        guard let roster = store as? any RosterStore else { return }
+        let users = try await roster.users()
+        guard !users.isEmpty, !users.contains(where: { $0.id == user }) else { return }
+        let hint = SpellingSuggestion.closest(to: user, among: users.map(\.id)).map { " (did you mean '\($0)'?)" } ?? ""
+        throw EngineError.invalidInput(
+            Rejection(.invalidValue, "'\(user)' is not on the roster\(hint); add them with: dealflow users add \(user)")
+        )
+    }
+
+    /// Decides a change of one deal on its current state and commits it, deciding again when another
+    /// process changed the deal meanwhile. Returns the deal after it, the receipt, and the old owner.
+    private func change(
+        _ dealID: String,
+        decide: (DealView) -> Decision
+    ) async throws -> (view: DealView, receipt: ChangeReceipt?, previousOwner: String?) {
+        for _ in 0..<Engine.attempts {
+            let current = try await deal(id: dealID)
+            let decision = decide(current)
+            switch decision {
+            case .unchanged: return (current, nil, current.deal.owner)
+            case .applied(let applied):
+                let committed = record(applied, workflow: current.workflow)
+                do {
+                    let receipts = try await store.commit([committed])
+                    metrics.committed(committed)
+                    return (
+                        DealView(deal: applied.deal, workflow: current.workflow), receipts.first, current.deal.owner
+                    )
+                } catch StoreError.versionConflict {
+                    continue
+                }
+            case .rejected(let rejection): throw EngineError.invalidInput(rejection)
+            case .blocked, .refused: preconditionFailure("only fires are blocked or refused")
+            }
+        }
+        throw EngineError.contention(dealID)
+    }
+
+    // MARK: - Moving deals to another workflow version
+
+    /// Plans (and unless `dryRun`, performs in one transaction) moving every open deal of a workflow that
+    /// is on an older version to `version`: see ``DealMachine/migrate(_:from:to:mapping:actor:now:)``.
+    /// Deals that cannot move stay where they are and are listed with the reason.
+    ///
+    /// - Throws: ``EngineError/invalidInput(_:)`` when a `mapping` names a stage no older version has, or
+    ///   one `version` does not have; nothing is written then.
+    public func migrate(
+        workflowID: String,
+        toVersion version: Int,
+        mapping: [String: String],
+        dryRun: Bool,
+        actor: Actor
+    ) async throws -> MigrationPlan {
+        var action = "workflow migrate \(workflowID) --to-version \(version)"
+        for (old, new) in mapping.sorted(by: { $0.key < $1.key }) { action += " --map \(old)=\(new)" }
+        let actor = dryRun ? actor : try await authorize(actor, action: action)
+        let target = try await workflow(id: workflowID, version: version)
+        let older = try await versions(ofWorkflow: workflowID).filter { $0.version < version }
+        let oldStages = Set(older.flatMap { $0.definition.stages.map(\.name) })
+        for (old, new) in mapping.sorted(by: { $0.key < $1.key }) {
+            guard oldStages.contains(old) else {
+                let hint =
+                    SpellingSuggestion.closest(to: old, among: oldStages.sorted()).map { " (did you mean '\($0)'?)" }
+                    ?? ""
+                throw EngineError.invalidInput(
+                    Rejection(
+                        .invalidValue,
+                        "--map \(old)=\(new): no older version of '\(workflowID)' has a stage '\(old)'\(hint)"
+                    )
+                )
+            }
+            guard target.stage(named: new) != nil else {
+                let names = target.definition.stages.map(\.name)
+                let hint = SpellingSuggestion.closest(to: new, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+                throw EngineError.invalidInput(
+                    Rejection(.invalidValue, "--map \(old)=\(new): version \(version) has no stage '\(new)'\(hint)")
+                )
+            }
+        }
+        for _ in 0..<Engine.attempts {
+            var plan = MigrationPlan(
+                workflowID: workflowID,
+                targetVersion: version,
+                moves: [],
+                stays: [],
+                applied: false
+            )
+            var changes: [DealChange] = []
+            for view in try await deals(DealQuery(workflowID: workflowID))
+            where view.deal.workflowVersion < version && DealMachine.isOpen(view.deal, in: view.workflow) {
+                let deal = view.deal
+                switch DealMachine.migrate(
+                    deal,
+                    from: view.workflow,
+                    to: target,
+                    mapping: mapping,
+                    actor: actor,
+                    now: clock.now()
+                ) {
+                case .stays(let reason):
+                    plan.stays.append(
+                        MigrationPlan.Stay(
+                            dealID: deal.id,
+                            version: deal.workflowVersion,
+                            stage: deal.stage,
+                            reason: reason
+                        )
+                    )
+                case .moves(let applied):
+                    plan.moves.append(
+                        MigrationPlan.Move(
+                            dealID: deal.id,
+                            fromVersion: deal.workflowVersion,
+                            fromStage: deal.stage,
+                            toStage: applied.deal.stage,
+                            fieldChanges: applied.entry.changes,
+                            timersScheduled: applied.timers.count
+                        )
+                    )
+                    changes.append(record(applied, workflow: target))
+                }
+            }
+            guard !dryRun, !changes.isEmpty else { return plan }
+            do {
+                try await store.commit(changes)
+                for change in changes { metrics.committed(change) }
+                plan.applied = true
+                return plan
+            } catch StoreError.versionConflict {
+                continue  // A deal changed while this plan was made: plan again.
+            }
+        }
+        throw EngineError.contention(workflowID)
+    }
+
+    // MARK: - Tasks by hand
+
+    /// Adds a follow-up task to a deal by hand, assigned to the deal's owner unless said otherwise. It
+    /// belongs to the deal's current stage but survives leaving it (`keep`), and reminds when due.
+    public func addTask(
+        dealID: String,
+        title: String,
+        due: TaskDue,
+        assignee: String? = nil,
+        kind: TaskKind = .todo,
+        actor: Actor
+    ) async throws -> TaskRecord {
+        let actor = try await authorize(actor, action: "tasks add \(dealID) '\(title)'", dealID: dealID)
+        let view = try await deal(id: dealID)
+        let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw EngineError.invalidInput(Rejection(.invalidValue, "a task on deal '\(dealID)' needs a title"))
+        }
+        if let assignee { try await checkOnRoster(assignee) }
+        let now = clock.now()
+        let calendar = view.workflow.definition.zonedCalendar
+        let dueAt: Date
+        switch due {
+        case .after(let duration): dueAt = calendar.adding(duration, to: now)
+        case .on(let date): dueAt = calendar.instant(on: date, secondOfDay: calendar.business.closing.seconds)
+        case .at(let instant): dueAt = instant
+        }
+        let task = TaskRecord(
+            id: identifiers.next("task"),
+            dealID: dealID,
+            workflowID: view.workflow.id,
+            title: trimmed,
+            kind: kind.rawValue,
+            assignee: assignee ?? view.deal.owner,
+            dueAt: dueAt,
+            status: "open",
+            stage: view.deal.stage,
+            keep: true,
+            escalateAt: nil,
+            escalateTo: nil,
+            timerIndex: nil,
+            createdAt: now
+        )
+        let entry = TaskLogEntry(taskID: task.id, at: now, actor: actor.id, action: "added", detail: nil)
+        try await worklistStore.addTask(task, entry: entry)
+        return task
+    }
+
+    /// Gives an open task to someone else, logging who did it.
+    public func reassignTask(id: String, to assignee: String, actor: Actor) async throws -> TaskRecord {
+        let actor = try await authorize(actor, action: "tasks reassign \(id) --to \(assignee)")
+        try await checkOnRoster(assignee)
+        for _ in 0..<Engine.attempts {
+            guard let task = try await worklistStore.task(id: id) else { throw EngineError.unknownTask(id) }
+            guard task.status == "open" else {
+                throw EngineError.invalidInput(
+                    Rejection(.invalidValue, "task '\(id)' is \(task.status), not open, so it cannot be reassigned")
+                )
+            }
+            guard task.assignee != assignee else { return task }
+            let entry = TaskLogEntry(
+                taskID: id,
+                at: clock.now(),
+                actor: actor.id,
+                action: "reassigned",
+                detail: "\(task.assignee) -> \(assignee)"
+            )
+            if try await worklistStore.reassignTask(id: id, from: task.assignee, to: assignee, entry: entry) {
+                var moved = task
+                moved.assignee = assignee
+                if task.escalateTo == task.assignee { moved.escalateTo = assignee }
+                return moved
+            }
+        }
+        throw EngineError.contention(id)
+    }
+
+    var worklistStore: any WorklistStore {
+        get throws {
+            guard let worklist = store as? any WorklistStore else {
+                throw StoreError.unavailable("this store keeps no task list")
+            }
+            return worklist
+        }
+    }
+
+    // MARK: - The roster
+
+    private var rosterStore: any RosterStore {
+        get throws {
+            guard let roster = store as? any RosterStore else {
+                throw StoreError.unavailable("this store keeps no roster")
+            }
+            return roster
+        }
+    }
+
+    /// Everyone on the roster, by id.
+    public func users() async throws -> [RosterUser] {
+        try await rosterStore.users()
+    }
+
+    /// Adds someone to the roster with their roles.
+    public func addUser(_ user: RosterUser, actor: Actor) async throws -> RosterUser {
+        let roles = user.roles.map { "--role \($0)" }.joined(separator: " ")
+        _ = try await authorizeRosterChange(actor, action: "users add \(user.id) \(roles)")
+        try Engine.checkName(user.id, "a user id")
+        for role in user.roles { try Engine.checkName(role, "a role") }
+        var unique: [String] = []
+        for role in user.roles where !unique.contains(role) { unique.append(role) }
+        let added = RosterUser(id: user.id, name: user.name, roles: unique)
+        guard try await rosterStore.addUser(added, at: clock.now()) else {
+            throw EngineError.invalidInput(Rejection(.invalidValue, "'\(user.id)' is already on the roster"))
+        }
+        return added
+    }
+
+    /// Gives a user one more role.
+    public func grant(_ role: String, to userID: String, actor: Actor) async throws -> RosterUser {
+        _ = try await authorizeRosterChange(actor, action: "users grant \(userID) \(role)")
+        try Engine.checkName(role, "a role")
+        return try await changeRoles(of: userID) { roles in roles.contains(role) ? roles : roles + [role] }
+    }
+
+    /// Takes a role from a user; the last `admin` keeps theirs, so that someone can still change the roster.
+    public func revoke(_ role: String, from userID: String, actor: Actor) async throws -> RosterUser {
+        _ = try await authorizeRosterChange(actor, action: "users revoke \(userID) \(role)")
+        return try await changeRoles(of: userID) { roles in
+            guard roles.contains(role) else {
+                throw EngineError.invalidInput(Rejection(.invalidValue, "'\(userID)' does not hold the role '\(role)'"))
+            }
+            return roles.filter { $0 != role }
+        }
+    }
+
+    /// Takes a user off the roster; their deals and tasks keep their name until reassigned.
+    public func removeUser(id: String, actor: Actor) async throws -> RosterUser {
+        _ = try await authorizeRosterChange(actor, action: "users remove \(id)")
+        for _ in 0..<Engine.attempts {
+            let users = try await rosterStore.users()
+            guard let user = users.first(where: { $0.id == id }) else { throw unknownUser(id, among: users) }
+            try Engine.keepsAnAdmin(users, after: users.filter { $0.id != id })
+            if try await rosterStore.removeUser(id: id, expected: user.roles) { return user }
+        }
+        throw EngineError.contention(id)
+    }
+
+    /// The latest refusals of the roster, oldest first.
+    public func refusals(limit: Int) async throws -> [AccessRefusal] {
+        try await rosterStore.refusals(limit: limit)
+    }
+
+    private func changeRoles(of userID: String, _ change: ([String]) throws -> [String]) async throws -> RosterUser {
+        for _ in 0..<Engine.attempts {
+            let users = try await rosterStore.users()
+            guard var user = users.first(where: { $0.id == userID }) else { throw unknownUser(userID, among: users) }
+            let roles = try change(user.roles)
+            guard roles != user.roles else { return user }
+            var after = users.filter { $0.id != userID }
+            after.append(RosterUser(id: userID, name: user.name, roles: roles))
+            try Engine.keepsAnAdmin(users, after: after)
+            if try await rosterStore.setRoles(userID: userID, roles: roles, expected: user.roles) {
+                user.roles = roles
+                return user
+            }
+        }
+        throw EngineError.contention(userID)
+    }
+
+    private func unknownUser(_ id: String, among users: [RosterUser]) -> EngineError {
+        let hint = SpellingSuggestion.closest(to: id, among: users.map(\.id)).map { " (did you mean '\($0)'?)" } ?? ""
+        return .invalidInput(Rejection(.invalidValue, "'\(id)' is not on the roster\(hint)"))
+    }
+
+    /// Refuses a change that would leave a roster that had an admin without one: nobody could change
+    /// it again.
+    private static func keepsAnAdmin(_ before: [RosterUser], after: [RosterUser]) throws {
+        let hadAdmin = before.contains { $0.roles.contains(Roster.adminRole) }
+        guard hadAdmin, !after.contains(where: { $0.roles.contains(Roster.adminRole) }) else { return }
+        throw EngineError.invalidInput(
+            Rejection(
+                .invalidValue,
+                "that would leave nobody with the role '\(Roster.adminRole)', and nobody could change the roster again; grant it to someone else first"
+            )
+        )
+    }
+
+    private static func checkName(_ name: String, _ what: String) throws {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._@-"))
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw EngineError.invalidInput(
+                Rejection(.invalidValue, "'\(name)' is not \(what): use letters, digits and . _ @ - only")
+            )
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import DealFlowCore
+import Foundation
+
+/// An attempt the roster refused: someone not on it, or claiming a role they do not hold.
+public struct AccessRefusal: Hashable, Sendable {
+    /// The position in the store's sequence of refusals; assigned by the store.
+    public var sequence: Int64
+    public var at: Date
+    /// Who claimed to act.
+    public var actor: String
+    /// The role they claimed, if any.
+    public var role: String?
+    /// What they tried, as a command: `deal fire d-1 qualify`, `users grant bob admin`.
+    public var action: String
+    /// The deal it was on, if any.
+    public var dealID: String?
+    /// Why it was refused.
+    public var reason: String
+
+    /// Creates a refusal.
+    public init(
+        sequence: Int64 = 0,
+        at: Date,
+        actor: String,
+        role: String?,
+        action: String,
+        dealID: String?,
+        reason: String
+    ) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.role = role
+        self.action = action
+        self.dealID = dealID
+        self.reason = reason
+    }
+}
+
+/// The people who may act and their roles, and the refusals, kept append-only.
+public protocol RosterStore: Sendable {
+    /// Every user, by id.
+    func users() async throws -> [RosterUser]
+    /// Adds a user; `false` when the id is taken.
+    func addUser(_ user: RosterUser, at: Date) async throws -> Bool
+    /// Sets a user's roles if they still are `expected`; `false` when the user is gone or changed.
+    func setRoles(userID: String, roles: [String], expected: [String]) async throws -> Bool
+    /// Removes a user if their roles still are `expected`; `false` when gone or changed.
+    func removeUser(id: String, expected: [String]) async throws -> Bool
+    /// Appends a refusal.
+    func recordRefusal(_ refusal: AccessRefusal) async throws
+    /// The latest refusals, oldest first.
+    func refusals(limit: Int) async throws -> [AccessRefusal]
+}
+
+extension RosterUser {
+    /// Roles as every store keeps them: a JSON array, in the order granted.
+    public static func storedRoles(_ roles: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(roles), as: UTF8.self)
+    }
+
+    /// Roles read back from ``storedRoles(_:)``.
+    public static func roles(stored text: String) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+}
