@@ -202,7 +202,7 @@ struct PostgresSchedulingTests {
         for sql in [
             "UPDATE deal_history SET actor = 'mallory'", "DELETE FROM deal_history", "TRUNCATE deal_history",
             "DELETE FROM deal_audit", "TRUNCATE deal_audit", "UPDATE task_log SET actor = 'mallory'",
-            "TRUNCATE task_log",
+            "TRUNCATE task_log", "DELETE FROM access_refusals", "TRUNCATE access_refusals",
         ] {
             #expect(throws: PostgresTestServer.Unavailable.self, "\(sql) was allowed") {
                 try PostgresTestServer.query(sql, in: url)
@@ -214,12 +214,13 @@ struct PostgresSchedulingTests {
             names.split(separator: "\n") == [
                 "v1 workflows, deals, history, tasks, timers, outbox",
                 "v2 scheduler: reminders, recurrences, outbox keys, task log, delivery",
+                "v3 roster and access refusals",
             ]
         )
         // A second process opening the same database finds it migrated, and migrates nothing again.
         let again = try await PostgresStore(url: url)
         again.close()
-        #expect(try PostgresTestServer.query("SELECT count(*) FROM dealflow_migrations", in: url) == "2")
+        #expect(try PostgresTestServer.query("SELECT count(*) FROM dealflow_migrations", in: url) == "3")
     }
 
     @Test func aBadURLIsNamedPartByPart() throws {
