@@ -106,22 +106,32 @@ extension MigrationPlan {
         ])
     }
 
+    /// The moves by stage (a team migrates hundreds of deals at once; `--json` lists each), then every
+    /// deal that cannot move, one per line, since each needs someone's attention.
     func text(dryRun: Bool) -> String {
         var text = "\(workflowID): open deals on older versions → version \(targetVersion)"
         text += dryRun ? " (dry run: nothing written)\n" : "\n"
         if moves.isEmpty && stays.isEmpty { return text + "no open deal is on an older version\n" }
         if !moves.isEmpty {
+            var groups: [(key: String, from: String, to: String, deals: Int, timers: Int, fields: Swift.Set<String>)] = []
+            for move in moves {
+                let key = "\(move.fromVersion) \(move.fromStage) \(move.toStage)"
+                let fields = move.fieldChanges.map { "\($0.field): \(Format.value($0.old)) → \(Format.value($0.new))" }
+                if let index = groups.firstIndex(where: { $0.key == key }) {
+                    groups[index].deals += 1
+                    groups[index].timers += move.timersScheduled
+                    groups[index].fields.formUnion(fields)
+                } else {
+                    groups.append((key, "v\(move.fromVersion) \(move.fromStage)", move.toStage, 1, move.timersScheduled, Swift.Set(fields)))
+                }
+            }
             text += "\n\(dryRun ? "would move" : "moved"):\n"
             text += Table.render(
-                ["  DEAL", "FROM", "TO", "TIMERS", "FIELDS"],
-                moves.map { move in
+                ["  FROM", "TO", "DEALS", "TIMERS", "FIELDS"],
+                groups.map {
                     [
-                        "  " + move.dealID, "v\(move.fromVersion) \(move.fromStage)", move.toStage,
-                        String(move.timersScheduled),
-                        move.fieldChanges.isEmpty
-                            ? "-"
-                            : move.fieldChanges.map { "\($0.field): \(Format.value($0.old)) → \(Format.value($0.new))" }
-                                .joined(separator: "; "),
+                        "  " + $0.from, $0.to, String($0.deals), String($0.timers),
+                        $0.fields.isEmpty ? "-" : $0.fields.sorted().joined(separator: "; "),
                     ]
                 }
             )
@@ -133,9 +143,8 @@ extension MigrationPlan {
                 stays.map { ["  " + $0.dealID, "v\($0.version) \($0.stage)", $0.reason] }
             )
         }
-        let verb = applied ? "moved" : dryRun ? "would move" : "moved"
-        text +=
-            "\n\(Format.plural(moves.count, "deal")) \(moves.isEmpty && !dryRun ? "moved" : verb), \(stays.count) cannot move\n"
+        let verb = dryRun ? "would move" : "moved"
+        text += "\n\(Format.plural(moves.count, "deal")) \(verb), \(stays.count) cannot move\n"
         return text
     }
 }

@@ -137,8 +137,8 @@ struct DailyOperationsTests {
                 mig: open deals on older versions → version 2 (dry run: nothing written)
 
                 would move:
-                  DEAL  FROM     TO    TIMERS  FIELDS
-                  a     v1 lead  lead  1       region: - → emea
+                  FROM     TO    DEALS  TIMERS  FIELDS
+                  v1 lead  lead  1      1       region: - → emea
 
                 cannot move (they stay where they are):
                   DEAL  AT        WHY
@@ -187,9 +187,9 @@ struct DailyOperationsTests {
                 mig: open deals on older versions → version 2
 
                 moved:
-                  DEAL  FROM     TO            TIMERS  FIELDS
-                  a     v1 lead  lead          1       region: - → emea
-                  b     v1 demo  presentation  1       region: - → emea
+                  FROM     TO            DEALS  TIMERS  FIELDS
+                  v1 lead  lead          1      1       region: - → emea
+                  v1 demo  presentation  1      1       region: - → emea
 
                 cannot move (they stay where they are):
                   DEAL  AT        WHY

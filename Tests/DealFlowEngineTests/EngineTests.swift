@@ -387,10 +387,13 @@ struct EngineDealTests {
         await #expect(throws: (any Error).self) {
             try await harness.engine.fire(dealID: "d", transition: "finish", actor: ana)
         }
+        try await harness.store.recordRefusal(
+            AccessRefusal(at: harness.clock.now(), actor: "mallory", role: nil, action: "x", dealID: nil, reason: "y")
+        )
         for sql in [
             "UPDATE deal_history SET actor = 'mallory'", "DELETE FROM deal_history",
             "UPDATE deal_audit SET actor = 'mallory'",
-            "DELETE FROM deal_audit",
+            "DELETE FROM deal_audit", "UPDATE access_refusals SET actor = 'ana'", "DELETE FROM access_refusals",
         ] {
             await #expect {
                 try await harness.store.writer.write { db in try db.execute(sql: sql) }

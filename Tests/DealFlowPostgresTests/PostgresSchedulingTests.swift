@@ -199,10 +199,14 @@ struct PostgresSchedulingTests {
                 entry: TaskLogEntry(taskID: "t0", at: Self.start, actor: "ana", action: "done", detail: nil)
             )
         )
+        try await store.recordRefusal(
+            AccessRefusal(at: Self.start, actor: "mallory", role: nil, action: "deal note d1", dealID: nil, reason: "x")
+        )
         for sql in [
             "UPDATE deal_history SET actor = 'mallory'", "DELETE FROM deal_history", "TRUNCATE deal_history",
             "DELETE FROM deal_audit", "TRUNCATE deal_audit", "UPDATE task_log SET actor = 'mallory'",
-            "TRUNCATE task_log", "DELETE FROM access_refusals", "TRUNCATE access_refusals",
+            "TRUNCATE task_log", "UPDATE access_refusals SET actor = 'ana'", "DELETE FROM access_refusals",
+            "TRUNCATE access_refusals",
         ] {
             #expect(throws: PostgresTestServer.Unavailable.self, "\(sql) was allowed") {
                 try PostgresTestServer.query(sql, in: url)
