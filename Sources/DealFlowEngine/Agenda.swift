@@ -56,14 +56,10 @@ public struct Agenda: Sendable {
                 thisWeek.append(item)
             }
         }
-        for view in deals where view.deal.owner == owner && view.deal.outcome == nil {
-            guard let stage = view.workflow.stage(named: view.deal.stage), stage.outcome == nil,
-                let rotAfter = stage.rotAfter?.value
-            else { continue }
-            let lastTouch = view.deal.updatedAt
-            if view.workflow.definition.zonedCalendar.adding(rotAfter, to: lastTouch) < now {
-                stale.append(StaleDeal(deal: view, lastTouch: lastTouch, rotAfter: rotAfter))
-            }
+        for view in deals where view.deal.owner == owner && DealMachine.isStale(view.deal, in: view.workflow, now: now)
+        {
+            guard let rotAfter = view.workflow.stage(named: view.deal.stage)?.rotAfter?.value else { continue }
+            stale.append(StaleDeal(deal: view, lastTouch: view.deal.updatedAt, rotAfter: rotAfter))
         }
         stale.sort { ($0.lastTouch, $0.deal.deal.id) < ($1.lastTouch, $1.deal.deal.id) }
     }

@@ -10,7 +10,7 @@ import Foundation
 /// ```swift
 /// var filter = DealFilter(condition: "amount > 10000 and close_date < today + 30 days")
 /// try filter.compile(for: workflow)          // diagnostics with the column of the mistake
-/// let kept = views.filter { filter.matches($0, now: now) }
+/// let kept = views.filter { filter.matches($0, now: now, actor: actor) }
 /// ```
 public struct DealFilter: Sendable {
     /// How to order the deals: a deal column (`id`, `stage`, `owner`, `created_at`, `updated_at`,
@@ -61,7 +61,7 @@ public struct DealFilter: Sendable {
         var diagnostics: [Diagnostic] = []
         if let sort, !Sort.columns.contains(sort.key), workflow.scope.fields[sort.key] == nil {
             let names = Sort.columns + workflow.scope.fieldNames
-            let hint = SpellingSuggestion.closest(to: sort.key, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = SpellingSuggestion.hint(for: sort.key, among: names)
             diagnostics.append(
                 Diagnostic(
                     .unknownName,
@@ -78,19 +78,14 @@ public struct DealFilter: Sendable {
         return diagnostics + result.diagnostics
     }
 
-    /// Whether a deal passes every filter at `now`; a condition that is null or fails to evaluate does
-    /// not pass.
-    public func matches(_ view: DealView, now: Date) -> Bool {
+    /// Whether a deal passes every filter at `now`, for `actor` (what `actor.id` reads); a condition
+    /// that is null, fails to evaluate, or did not compile for the deal's workflow version does not pass.
+    public func matches(_ view: DealView, now: Date, actor: Actor) -> Bool {
         let deal = view.deal
         let workflow = view.workflow
-        if let condition {
-            guard let expression = compiled["\(workflow.id)@\(workflow.version)"] else {
-                preconditionFailure(
-                    "compile(for:) was not called for '\(workflow.id)' v\(workflow.version): \(condition)"
-                )
-            }
-            guard
-                (try? expression.evaluate(in: deal.environment(in: workflow, actor: .system, now: now))) == .bool(true)
+        if condition != nil {
+            guard let expression = compiled["\(workflow.id)@\(workflow.version)"],
+                (try? expression.evaluate(in: deal.environment(in: workflow, actor: actor, now: now))) == .bool(true)
             else { return false }
         }
         if let closingBefore {
@@ -98,12 +93,7 @@ public struct DealFilter: Sendable {
                 date < closingBefore
             else { return false }
         }
-        if staleOnly {
-            guard deal.outcome == nil, let stage = workflow.stage(named: deal.stage), stage.outcome == nil,
-                let rotAfter = stage.rotAfter?.value,
-                workflow.definition.zonedCalendar.adding(rotAfter, to: deal.updatedAt) < now
-            else { return false }
-        }
+        if staleOnly, !DealMachine.isStale(deal, in: workflow, now: now) { return false }
         return true
     }
 

@@ -34,6 +34,8 @@ public struct MigrationPlan: Sendable {
         public var fieldChanges: [FieldChange]
         /// Timers of the new stage scheduled (those of the old stage are cancelled).
         public var timersScheduled: Int
+        /// Of those, the ones already due: they fire at the scheduler's next run.
+        public var timersLate: Int
     }
 
     /// A deal that stays on its version, and why.
@@ -104,8 +106,16 @@ extension Engine {
         for _ in 0..<Engine.attempts {
             var changes: [DealChange] = []
             var planned: [Reassignment] = []
-            for view in try await deals(DealQuery(workflowID: workflowID, owner: from))
-            where DealMachine.isOpen(view.deal, in: view.workflow) {
+            let owned = try await deals(DealQuery(workflowID: workflowID, owner: from))
+            if owned.isEmpty, let roster = store as? any RosterStore {
+                // A misspelt name finds nothing: say who was meant.
+                let known = try await roster.users().map(\.id)
+                let hint = SpellingSuggestion.hint(for: from, among: known)
+                if !hint.isEmpty {
+                    throw EngineError.invalidInput(Rejection(.invalidValue, "'\(from)' owns no deal\(hint)"))
+                }
+            }
+            for view in owned where DealMachine.isOpen(view.deal, in: view.workflow) {
                 let decision = DealMachine.reassign(
                     view.deal,
                     to: owner,
@@ -138,16 +148,16 @@ extension Engine {
                 continue  // One of the deals changed meanwhile: plan again on fresh state.
             }
         }
-        throw EngineError.contention(from)
+        throw EngineError.contention("the open deals of \(from)")
     }
 
-    /// Refuses a user who is not on a roster that has users: giving deals or tasks to a name nobody acts
-    /// as would leave them unattended.
+    /// Refuses a name that is neither on a roster that has users nor a role someone on it holds: giving
+    /// deals or tasks to a name nobody acts as would leave them unattended.
     func checkOnRoster(_ user: String) async throws {
         guard let roster = store as? any RosterStore else { return }
         let users = try await roster.users()
-        guard !users.isEmpty, !users.contains(where: { $0.id == user }) else { return }
-        let hint = SpellingSuggestion.closest(to: user, among: users.map(\.id)).map { " (did you mean '\($0)'?)" } ?? ""
+        guard !users.isEmpty, !users.contains(where: { $0.id == user || $0.roles.contains(user) }) else { return }
+        let hint = SpellingSuggestion.hint(for: user, among: users.map(\.id))
         throw EngineError.invalidInput(
             Rejection(.invalidValue, "'\(user)' is not on the roster\(hint); add them with: dealflow users add \(user)")
         )
@@ -199,7 +209,7 @@ extension Engine {
     ) async throws -> MigrationPlan {
         var action = "workflow migrate \(workflowID) --to-version \(version)"
         for (old, new) in mapping.sorted(by: { $0.key < $1.key }) { action += " --map \(old)=\(new)" }
-        let actor = dryRun ? actor : try await authorize(actor, action: action)
+        let actor = try await authorize(actor, action: action + (dryRun ? " --dry-run" : ""))
         let target = try await workflow(id: workflowID, version: version)
         let older = try await versions(ofWorkflow: workflowID).filter { $0.version < version }
         let oldStages = Set(older.flatMap { $0.definition.stages.map(\.name) })
@@ -215,11 +225,18 @@ extension Engine {
                     )
                 )
             }
-            guard target.stage(named: new) != nil else {
-                let names = target.definition.stages.map(\.name)
-                let hint = SpellingSuggestion.closest(to: new, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            guard let stage = target.stage(named: new) else {
+                let hint = SpellingSuggestion.hint(for: new, among: target.definition.stages.map(\.name))
                 throw EngineError.invalidInput(
                     Rejection(.invalidValue, "--map \(old)=\(new): version \(version) has no stage '\(new)'\(hint)")
+                )
+            }
+            if stage.outcome != nil || target.transitions(leaving: new).isEmpty {
+                throw EngineError.invalidInput(
+                    Rejection(
+                        .invalidValue,
+                        "--map \(old)=\(new): '\(new)' is \(stage.outcome.map { "a \($0.value.rawValue) stage" } ?? "a stage nothing leaves"); open deals move only to open stages"
+                    )
                 )
             }
         }
@@ -260,7 +277,8 @@ extension Engine {
                             fromStage: deal.stage,
                             toStage: applied.deal.stage,
                             fieldChanges: applied.entry.changes,
-                            timersScheduled: applied.timers.count
+                            timersScheduled: applied.timers.count,
+                            timersLate: applied.timers.filter(\.isLate).count
                         )
                     )
                     changes.append(record(applied, workflow: target))
@@ -381,32 +399,34 @@ extension Engine {
         try await rosterStore.users()
     }
 
-    /// Adds someone to the roster with their roles.
+    /// Adds someone to the roster with their roles; the first user must hold `admin`.
     public func addUser(_ user: RosterUser, actor: Actor) async throws -> RosterUser {
         let roles = user.roles.map { "--role \($0)" }.joined(separator: " ")
-        _ = try await authorizeRosterChange(actor, action: "users add \(user.id) \(roles)")
         try Engine.checkName(user.id, "a user id")
         for role in user.roles { try Engine.checkName(role, "a role") }
         var unique: [String] = []
         for role in user.roles where !unique.contains(role) { unique.append(role) }
         let added = RosterUser(id: user.id, name: user.name, roles: unique)
-        guard try await rosterStore.addUser(added, at: clock.now()) else {
-            throw EngineError.invalidInput(Rejection(.invalidValue, "'\(user.id)' is already on the roster"))
+        try await changeRoster(action: "users add \(user.id) \(roles)", actor: actor) { users in
+            guard !users.contains(where: { $0.id == user.id }) else {
+                throw EngineError.invalidInput(Rejection(.invalidValue, "'\(user.id)' is already on the roster"))
+            }
+            return (users + [added]).sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         }
         return added
     }
 
     /// Gives a user one more role.
     public func grant(_ role: String, to userID: String, actor: Actor) async throws -> RosterUser {
-        _ = try await authorizeRosterChange(actor, action: "users grant \(userID) \(role)")
         try Engine.checkName(role, "a role")
-        return try await changeRoles(of: userID) { roles in roles.contains(role) ? roles : roles + [role] }
+        return try await changeRoles(of: userID, action: "users grant \(userID) \(role)", actor: actor) { roles in
+            roles.contains(role) ? roles : roles + [role]
+        }
     }
 
     /// Takes a role from a user; the last `admin` keeps theirs, so that someone can still change the roster.
     public func revoke(_ role: String, from userID: String, actor: Actor) async throws -> RosterUser {
-        _ = try await authorizeRosterChange(actor, action: "users revoke \(userID) \(role)")
-        return try await changeRoles(of: userID) { roles in
+        try await changeRoles(of: userID, action: "users revoke \(userID) \(role)", actor: actor) { roles in
             guard roles.contains(role) else {
                 throw EngineError.invalidInput(Rejection(.invalidValue, "'\(userID)' does not hold the role '\(role)'"))
             }
@@ -416,14 +436,14 @@ extension Engine {
 
     /// Takes a user off the roster; their deals and tasks keep their name until reassigned.
     public func removeUser(id: String, actor: Actor) async throws -> RosterUser {
-        _ = try await authorizeRosterChange(actor, action: "users remove \(id)")
-        for _ in 0..<Engine.attempts {
-            let users = try await rosterStore.users()
-            guard let user = users.first(where: { $0.id == id }) else { throw unknownUser(id, among: users) }
-            try Engine.keepsAnAdmin(users, after: users.filter { $0.id != id })
-            if try await rosterStore.removeUser(id: id, expected: user.roles) { return user }
+        var removed: RosterUser?
+        try await changeRoster(action: "users remove \(id)", actor: actor) { users in
+            guard let user = users.first(where: { $0.id == id }) else { throw Self.unknownUser(id, among: users) }
+            removed = user
+            return users.filter { $0.id != id }
         }
-        throw EngineError.contention(id)
+        guard let removed else { preconditionFailure("the change saw the user") }
+        return removed
     }
 
     /// The latest refusals of the roster, oldest first.
@@ -431,37 +451,52 @@ extension Engine {
         try await rosterStore.refusals(limit: limit)
     }
 
-    private func changeRoles(of userID: String, _ change: ([String]) throws -> [String]) async throws -> RosterUser {
-        for _ in 0..<Engine.attempts {
-            let users = try await rosterStore.users()
-            guard var user = users.first(where: { $0.id == userID }) else { throw unknownUser(userID, among: users) }
-            let roles = try change(user.roles)
-            guard roles != user.roles else { return user }
-            var after = users.filter { $0.id != userID }
-            after.append(RosterUser(id: userID, name: user.name, roles: roles))
-            try Engine.keepsAnAdmin(users, after: after)
-            if try await rosterStore.setRoles(userID: userID, roles: roles, expected: user.roles) {
-                user.roles = roles
-                return user
+    private func changeRoles(
+        of userID: String,
+        action: String,
+        actor: Actor,
+        _ change: @escaping ([String]) throws -> [String]
+    ) async throws -> RosterUser {
+        var changed: RosterUser?
+        try await changeRoster(action: action, actor: actor) { users in
+            guard let index = users.firstIndex(where: { $0.id == userID }) else {
+                throw Self.unknownUser(userID, among: users)
             }
+            var users = users
+            users[index].roles = try change(users[index].roles)
+            changed = users[index]
+            return users
         }
-        throw EngineError.contention(userID)
+        guard let changed else { preconditionFailure("the change saw the user") }
+        return changed
     }
 
-    private func unknownUser(_ id: String, among users: [RosterUser]) -> EngineError {
-        let hint = SpellingSuggestion.closest(to: id, among: users.map(\.id)).map { " (did you mean '\($0)'?)" } ?? ""
-        return .invalidInput(Rejection(.invalidValue, "'\(id)' is not on the roster\(hint)"))
+    /// Checks that `actor` may change the roster, then applies `change` to it as a compare-and-set on the
+    /// whole roster, deciding again if another change came first; a change that would leave users but
+    /// no admin is refused.
+    private func changeRoster(
+        action: String,
+        actor: Actor,
+        _ change: ([RosterUser]) throws -> [RosterUser]
+    ) async throws {
+        _ = try await authorizeRosterChange(actor, action: action)
+        for _ in 0..<Engine.attempts {
+            let before = try await rosterStore.users()
+            let after = try change(before)
+            if after == before { return }
+            if let refusal = Roster.checkChange(from: before, to: after) {
+                throw EngineError.invalidInput(Rejection(.invalidValue, refusal.reason))
+            }
+            if try await rosterStore.updateRoster(expected: before, to: after, at: clock.now()) { return }
+        }
+        throw EngineError.contention("the roster")
     }
 
-    /// Refuses a change that would leave a roster that had an admin without one: nobody could change
-    /// it again.
-    private static func keepsAnAdmin(_ before: [RosterUser], after: [RosterUser]) throws {
-        let hadAdmin = before.contains { $0.roles.contains(Roster.adminRole) }
-        guard hadAdmin, !after.contains(where: { $0.roles.contains(Roster.adminRole) }) else { return }
-        throw EngineError.invalidInput(
+    private static func unknownUser(_ id: String, among users: [RosterUser]) -> EngineError {
+        .invalidInput(
             Rejection(
                 .invalidValue,
-                "that would leave nobody with the role '\(Roster.adminRole)', and nobody could change the roster again; grant it to someone else first"
+                "'\(id)' is not on the roster\(SpellingSuggestion.hint(for: id, among: users.map(\.id)))"
             )
         )
     }

@@ -2,13 +2,9 @@ import DealFlowCore
 import Foundation
 
 extension Engine {
-    private var worklist: any WorklistStore {
-        get throws { try worklistStore }
-    }
-
     /// Tasks matching a query.
     public func tasks(_ query: TaskQuery) async throws -> [TaskRecord] {
-        try await worklist.tasks(query)
+        try await worklistStore.tasks(query)
     }
 
     /// Marks an open task done, recording who did it.
@@ -17,7 +13,7 @@ extension Engine {
         let task = try await openTask(id, doing: "marked done")
         let now = clock.now()
         let entry = TaskLogEntry(taskID: id, at: now, actor: actor.id, action: "done", detail: nil)
-        guard try await worklist.completeTask(id: id, entry: entry) else {
+        guard try await worklistStore.completeTask(id: id, entry: entry) else {
             return try await completeTask(id: id, actor: actor)  // It changed meanwhile: report its new state.
         }
         var done = task
@@ -42,7 +38,7 @@ extension Engine {
                 action: "snoozed",
                 detail: "\(duration): due \(DateTimeFormat.iso8601(task.dueAt)) -> \(DateTimeFormat.iso8601(dueAt))"
             )
-            if try await worklist.snoozeTask(
+            if try await worklistStore.snoozeTask(
                 id: id,
                 expectedDue: task.dueAt,
                 dueAt: dueAt,
@@ -61,7 +57,7 @@ extension Engine {
     }
 
     private func openTask(_ id: String, doing action: String) async throws -> TaskRecord {
-        guard let task = try await worklist.task(id: id) else { throw EngineError.unknownTask(id) }
+        guard let task = try await worklistStore.task(id: id) else { throw EngineError.unknownTask(id) }
         guard task.status == "open" else {
             throw EngineError.invalidInput(
                 Rejection(.invalidValue, "task '\(id)' is \(task.status), not open, so it cannot be \(action)")

@@ -55,13 +55,18 @@ public final class Engine: Sendable {
     /// Validates a workflow and stores it as a new version: the file's own `version` if it has one
     /// (refused if that number holds other content), otherwise the next number. The same content
     /// again changes nothing.
-    public func applyWorkflow(source: String, file: String) async throws -> WorkflowApplication {
-        try await applyWorkflows([(source, file)])[0]
+    public func applyWorkflow(source: String, file: String, actor: Actor = .system) async throws -> WorkflowApplication
+    {
+        try await applyWorkflows([(source, file)], actor: actor)[0]
     }
 
     /// Applies several workflow files: every one is validated and numbered before any is stored, so
-    /// that an invalid file or a taken version stores nothing.
-    public func applyWorkflows(_ files: [(source: String, file: String)]) async throws -> [WorkflowApplication] {
+    /// that an invalid file or a taken version stores nothing. `actor` is checked against the roster.
+    public func applyWorkflows(
+        _ files: [(source: String, file: String)],
+        actor: Actor = .system
+    ) async throws -> [WorkflowApplication] {
+        _ = try await authorize(actor, action: "workflow apply " + files.map(\.file).joined(separator: " "))
         var validated: [(workflow: ValidatedWorkflow, source: String, file: String)] = []
         for (source, file) in files {
             let loaded = WorkflowLoader.load(source: source, file: file)

@@ -85,6 +85,9 @@ extension PostgresStore: DealStore {
         filter.add("workflow_id", query.workflowID)
         filter.add("stage", query.stage)
         filter.add("owner", query.owner)
+        if let bound = query.fieldBefore, bound.isPlainName {
+            filter.add("(fields::jsonb ->> '\(bound.field)') COLLATE \"C\"", bound.value, operator: "<")
+        }
         let sql = filter.select(
             from: "deals",
             orderBy: "created_at, id COLLATE \"C\"",

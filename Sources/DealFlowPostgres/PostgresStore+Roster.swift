@@ -5,45 +5,39 @@ import PostgresNIO
 
 extension PostgresStore: RosterStore {
     public func users() async throws -> [RosterUser] {
-        try await read { connection in
-            try await connection.query("SELECT id, name, roles FROM users ORDER BY id", logger: Self.quiet)
-                .decode((String, String?, String).self).reduce(into: []) { users, row in
-                    users.append(RosterUser(id: row.0, name: row.1, roles: try RosterUser.roles(stored: row.2)))
-                }
+        try await read { connection in try await Self.users(on: connection) }
+    }
+
+    public func updateRoster(expected: [RosterUser], to users: [RosterUser], at instant: Date) async throws -> Bool {
+        let stored = try users.map { ($0, try RosterUser.storedRoles($0.roles)) }
+        return try await write { connection in
+            // Roster changes queue behind each other (reads go on), so that the comparison below holds
+            // until commit.
+            try await connection.query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE", logger: Self.quiet)
+            let current = try await Self.users(on: connection)
+            guard current == expected else { return false }
+            let kept = Set(users.map(\.id))
+            for user in current where !kept.contains(user.id) {
+                try await connection.query("DELETE FROM users WHERE id = \(user.id)", logger: Self.quiet)
+            }
+            for (user, roles) in stored where !current.contains(user) {
+                try await connection.query(
+                    """
+                    INSERT INTO users (id, name, roles, created_at) VALUES (\(user.id), \(user.name), \(roles),
+                    \(Millis.of(instant))) ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles
+                    """,
+                    logger: Self.quiet
+                )
+            }
+            return true
         }
     }
 
-    public func addUser(_ user: RosterUser, at instant: Date) async throws -> Bool {
-        let roles = try RosterUser.storedRoles(user.roles)
-        return try await write { connection in
-            try await connection.query(
-                """
-                INSERT INTO users (id, name, roles, created_at) VALUES (\(user.id), \(user.name), \(roles),
-                \(Millis.of(instant))) ON CONFLICT (id) DO NOTHING RETURNING 1
-                """,
-                logger: Self.quiet
-            ).collect().count == 1
-        }
-    }
-
-    public func setRoles(userID: String, roles: [String], expected: [String]) async throws -> Bool {
-        let (new, old) = (try RosterUser.storedRoles(roles), try RosterUser.storedRoles(expected))
-        return try await write { connection in
-            try await connection.query(
-                "UPDATE users SET roles = \(new) WHERE id = \(userID) AND roles = \(old) RETURNING 1",
-                logger: Self.quiet
-            ).collect().count == 1
-        }
-    }
-
-    public func removeUser(id: String, expected: [String]) async throws -> Bool {
-        let old = try RosterUser.storedRoles(expected)
-        return try await write { connection in
-            try await connection.query(
-                "DELETE FROM users WHERE id = \(id) AND roles = \(old) RETURNING 1",
-                logger: Self.quiet
-            ).collect().count == 1
-        }
+    static func users(on connection: PostgresConnection) async throws -> [RosterUser] {
+        try await connection.query("SELECT id, name, roles FROM users ORDER BY id", logger: quiet)
+            .decode((String, String?, String).self).reduce(into: []) { users, row in
+                users.append(RosterUser(id: row.0, name: row.1, roles: try RosterUser.roles(stored: row.2)))
+            }
     }
 
     public func recordRefusal(_ refusal: AccessRefusal) async throws {

@@ -5,37 +5,34 @@ import GRDB
 
 extension SQLiteStore: RosterStore {
     public func users() async throws -> [RosterUser] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, roles FROM users ORDER BY id").map { row in
-                RosterUser(id: row["id"], name: row["name"], roles: try RosterUser.roles(stored: row["roles"]))
+        try await read { db in try SQLiteStore.users(in: db) }
+    }
+
+    public func updateRoster(expected: [RosterUser], to users: [RosterUser], at instant: Date) async throws -> Bool {
+        let stored = try users.map { ($0, try RosterUser.storedRoles($0.roles)) }
+        return try await write { db in
+            let current = try SQLiteStore.users(in: db)
+            guard current == expected else { return false }
+            let kept = Set(users.map(\.id))
+            for user in current where !kept.contains(user.id) {
+                try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [user.id])
             }
+            for (user, roles) in stored where !current.contains(user) {
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, name, roles, created_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles
+                        """,
+                    arguments: [user.id, user.name, roles, Millis(instant)]
+                )
+            }
+            return true
         }
     }
 
-    public func addUser(_ user: RosterUser, at instant: Date) async throws -> Bool {
-        let roles = try RosterUser.storedRoles(user.roles)
-        return try await write { db in
-            try db.execute(
-                sql: "INSERT INTO users (id, name, roles, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                arguments: [user.id, user.name, roles, Millis(instant)]
-            )
-            return db.changesCount == 1
-        }
-    }
-
-    public func setRoles(userID: String, roles: [String], expected: [String]) async throws -> Bool {
-        let (new, old) = (try RosterUser.storedRoles(roles), try RosterUser.storedRoles(expected))
-        return try await write { db in
-            try db.execute(sql: "UPDATE users SET roles = ? WHERE id = ? AND roles = ?", arguments: [new, userID, old])
-            return db.changesCount == 1
-        }
-    }
-
-    public func removeUser(id: String, expected: [String]) async throws -> Bool {
-        let old = try RosterUser.storedRoles(expected)
-        return try await write { db in
-            try db.execute(sql: "DELETE FROM users WHERE id = ? AND roles = ?", arguments: [id, old])
-            return db.changesCount == 1
+    static func users(in db: Database) throws -> [RosterUser] {
+        try Row.fetchAll(db, sql: "SELECT id, name, roles FROM users ORDER BY id").map { row in
+            RosterUser(id: row["id"], name: row["name"], roles: try RosterUser.roles(stored: row["roles"]))
         }
     }
 

@@ -202,6 +202,9 @@ public final class SQLiteStore: DealStore {
             from: "deals",
             where: [
                 ("workflow_id = ?", query.workflowID), ("stage = ?", query.stage), ("owner = ?", query.owner),
+                query.fieldBefore.flatMap { bound in
+                    bound.isPlainName ? ("json_extract(fields, '$.\(bound.field)') < ?", bound.value) : nil
+                } ?? ("", nil),
             ],
             orderBy: "created_at, id",
             limit: query.limit,

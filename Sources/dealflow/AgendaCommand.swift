@@ -9,8 +9,8 @@ extension DealFlowCommand {
             commandName: "agenda",
             abstract: "What a rep does today: overdue tasks, today's, this week's, and stale deals.",
             discussion: """
-                Open tasks assigned to the rep, oldest first: overdue, due today, and due in the six days after \
-                today; then the rep's deals idle longer than their stage's rot_after, longest idle first. Days \
+                Open tasks assigned to the rep (or to a role the roster gives them), oldest first: overdue, due \
+                today, and due in the six days after today; then the rep's deals idle longer than their stage's rot_after, longest idle first. Days \
                 are counted and times shown in each workflow's time zone.
                 """
         )
@@ -25,7 +25,12 @@ extension DealFlowCommand {
             try await Output.run(settings) {
                 let engine = try await settings.engine()
                 let owner = owner ?? settings.actor.id
-                let tasks = try await engine.tasks(TaskQuery(assignee: owner, status: "open"))
+                // Tasks given to a role (an escalation to 'manager') are on the agenda of whoever holds it.
+                let roles = try await engine.users().first { $0.id == owner }?.roles ?? []
+                var tasks: [TaskRecord] = []
+                for assignee in [owner] + roles {
+                    tasks += try await engine.tasks(TaskQuery(assignee: assignee, status: "open"))
+                }
                 let deals = try await engine.deals(DealQuery(owner: owner))
                 var workflows: [String: ValidatedWorkflow] = [:]
                 for id in Set(tasks.map(\.workflowID)) { workflows[id] = try await engine.workflow(id: id) }
@@ -79,7 +84,8 @@ extension Agenda {
             text += Table.render(
                 ["  DUE", "DEAL", "KIND", "TITLE"],
                 items.map {
-                    ["  " + Format.time($0.task.dueAt, in: $0.workflow), $0.task.dealID, $0.task.kind, $0.task.title]
+                    let title = $0.task.assignee == owner ? $0.task.title : "\($0.task.title) (as \($0.task.assignee))"
+                    return ["  " + Format.time($0.task.dueAt, in: $0.workflow), $0.task.dealID, $0.task.kind, title]
                 }
             )
         }

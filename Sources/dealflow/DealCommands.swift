@@ -282,7 +282,12 @@ extension DealFlowCommand.DealCommand {
         @Flag(help: "Only deals idle longer than their stage's rot_after.")
         var stale = false
 
-        @Option(help: ArgumentHelp("Order by a field or column, e.g. amount:desc.", valueName: "field[:desc]"))
+        @Option(
+            help: ArgumentHelp(
+                "Order by a field, or id, stage, owner, created_at, updated_at, entered_stage_at, version (the deal's), e.g. amount:desc.",
+                valueName: "field[:desc]"
+            )
+        )
         var sort: String?
 
         @Option(help: "At most this many deals (default: all).")
@@ -291,15 +296,15 @@ extension DealFlowCommand.DealCommand {
         @Option(help: "Skip this many deals first.")
         var offset: Int?
 
-        @Option(help: "table, json or csv (default: table; --json means json).")
-        var format = "table"
+        @Option(help: "table, json or csv (default: table, or json with --json).")
+        var format: String?
 
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, not \(limit)") }
             if let offset, offset < 0 { throw ValidationError("--offset must be 0 or more, not \(offset)") }
-            guard ["table", "json", "csv"].contains(format) else {
+            if let format, !["table", "json", "csv"].contains(format) {
                 throw ValidationError("'\(format)' is not a format; use table, json or csv")
             }
             if let closingBefore, LocalDate(iso: closingBefore) == nil {
@@ -321,20 +326,41 @@ extension DealFlowCommand.DealCommand {
                     staleOnly: stale,
                     sort: sort.flatMap { DealFilter.Sort($0) }
                 )
+                var query = DealQuery(workflowID: workflow, stage: stage, owner: owner)
+                if let closingBefore { query.fieldBefore = try await closeDateBound(closingBefore, engine: engine) }
                 var views: [DealView]
-                if filter.isEmpty {
-                    views = try await engine.deals(
-                        DealQuery(workflowID: workflow, stage: stage, owner: owner, limit: limit, offset: offset)
-                    )
+                if condition == nil && !stale && sort == nil && (closingBefore == nil || query.fieldBefore != nil) {
+                    // Everything runs in the database, paging too.
+                    query.limit = limit
+                    query.offset = offset
+                    views = try await engine.deals(query)
                 } else {
-                    views = try await engine.deals(DealQuery(workflowID: workflow, stage: stage, owner: owner))
+                    views = try await engine.deals(query)
                     try await compile(&filter, engine: engine, for: views)
                     let now = settings.clock.now()
-                    views = filter.sorted(views.filter { filter.matches($0, now: now) })
+                    views = filter.sorted(views.filter { filter.matches($0, now: now, actor: settings.actor) })
                     views = Array(views.dropFirst(offset ?? 0).prefix(limit ?? Int.max))
                 }
-                print(views, as: settings.json ? "json" : format)
+                try print(views, as: format ?? (settings.json ? "json" : "table"))
             }
+        }
+
+        /// `--closing-before` as a bound the database applies: every workflow listed keeps its close date
+        /// in a field of the same name (the common case); refused when none has one.
+        private func closeDateBound(_ day: String, engine: Engine) async throws -> DealQuery.FieldBefore? {
+            var names = Swift.Set<String>()
+            for id in try await workflowIDs(engine) {
+                if let field = try await engine.workflow(id: id).dealFields.closeDate { names.insert(field) }
+            }
+            guard !names.isEmpty else {
+                throw EngineError.invalidInput(
+                    Rejection(
+                        .invalidValue,
+                        "--closing-before: no workflow listed has a close date field (deal_fields: close_date)"
+                    )
+                )
+            }
+            return names.count == 1 ? DealQuery.FieldBefore(field: names.first ?? "", value: day) : nil
         }
 
         private func workflowIDs(_ engine: Engine) async throws -> [String] {
@@ -349,8 +375,7 @@ extension DealFlowCommand.DealCommand {
                 var stages: [String] = []
                 for id in ids { stages += try await engine.workflow(id: id).definition.stages.map(\.name) }
                 if !stages.contains(stage) {
-                    let hint =
-                        SpellingSuggestion.closest(to: stage, among: stages).map { " (did you mean '\($0)'?)" } ?? ""
+                    let hint = SpellingSuggestion.hint(for: stage, among: stages)
                     throw EngineError.invalidInput(
                         Rejection(.invalidValue, "no workflow here has a stage '\(stage)'\(hint)")
                     )
@@ -361,30 +386,42 @@ extension DealFlowCommand.DealCommand {
         }
 
         /// Checks the filter against every workflow version it will meet: the highest version of each
-        /// workflow listed (so that a mistake is reported even with no deal yet), and those the deals are on.
+        /// workflow listed (so that a mistake is reported even with no deal yet), and those the deals are
+        /// on. It is an error if it fits none of them; a version it does not fit (a field another workflow
+        /// or a later version has) is left out with a note.
         private func compile(_ filter: inout DealFilter, engine: Engine, for views: [DealView]) async throws {
             var versions: [(String, Int?)] = try await workflowIDs(engine).map { ($0, nil) }
             versions += Swift.Set(views.map { "\($0.workflow.id)\u{0}\($0.workflow.version)" }).sorted().map { key in
                 let parts = key.split(separator: "\u{0}")
                 return (String(parts[0]), Int(parts[1]))
             }
+            var failures: [(workflow: ValidatedWorkflow, diagnostics: [Diagnostic])] = []
+            var fits = 0
+            var seen = Swift.Set<String>()
             for (id, version) in versions {
                 let checked = try await engine.workflow(id: id, version: version)
+                guard seen.insert("\(checked.id)@\(checked.version)").inserted else { continue }
                 let diagnostics = filter.compile(for: checked).filter(\.isError)
-                guard diagnostics.isEmpty else {
-                    let sources = ["--where": condition ?? "", "--sort": sort ?? ""]
-                    throw EngineError.invalidInput(
-                        Rejection(
-                            .invalidValue,
-                            DiagnosticRenderer(sources: sources).render(diagnostics)
-                                .trimmingCharacters(in: .newlines)
-                        )
-                    )
-                }
+                if diagnostics.isEmpty { fits += 1 } else { failures.append((checked, diagnostics)) }
+            }
+            let renderer = DiagnosticRenderer(sources: ["--where": condition ?? "", "--sort": sort ?? ""])
+            if fits == 0, let first = failures.first {
+                throw EngineError.invalidInput(
+                    Rejection(.invalidValue, renderer.render(first.diagnostics).trimmingCharacters(in: .newlines))
+                )
+            }
+            for failure in failures
+            where views.contains(where: {
+                $0.workflow.id == failure.workflow.id && $0.workflow.version == failure.workflow.version
+            }) {
+                Output.error(
+                    "note: the deals of \(failure.workflow.id) v\(failure.workflow.version) are left out: "
+                        + "\(failure.diagnostics[0].message)\n"
+                )
             }
         }
 
-        private func print(_ views: [DealView], as format: String) {
+        private func print(_ views: [DealView], as format: String) throws {
             switch format {
             case "json":
                 Output.print(JSONValue.array(views.map(\.json)).rendered())
@@ -402,7 +439,7 @@ extension DealFlowCommand.DealCommand {
                         view.deal.owner, String(view.deal.version),
                     ] + fields.map { FieldValues.storedText(view.value(of: $0)) ?? "" }
                 }
-                Output.print((try? Report.csv(ReportTable(title: nil, columns: header, rows: rows))) ?? "")
+                Output.print(try Report.csv(ReportTable(title: nil, columns: header, rows: rows)))
             default:
                 guard !views.isEmpty else {
                     Output.print("no deal matches\n")

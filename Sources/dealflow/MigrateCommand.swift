@@ -88,6 +88,7 @@ extension MigrationPlan {
                             ("deal", .string($0.dealID)), ("from_version", .int($0.fromVersion)),
                             ("from", .string($0.fromStage)), ("to", .string($0.toStage)),
                             ("changes", FieldChange.json($0.fieldChanges)), ("timers", .int($0.timersScheduled)),
+                            ("timers_due_now", .int($0.timersLate)),
                         ])
                     }
                 )
@@ -113,24 +114,37 @@ extension MigrationPlan {
         text += dryRun ? " (dry run: nothing written)\n" : "\n"
         if moves.isEmpty && stays.isEmpty { return text + "no open deal is on an older version\n" }
         if !moves.isEmpty {
-            var groups: [(key: String, from: String, to: String, deals: Int, timers: Int, fields: Swift.Set<String>)] = []
+            struct Group {
+                var from: String
+                var to: String
+                var deals = 0
+                var timers = 0
+                var due = 0
+                var fields: Swift.Set<String> = []
+            }
+            var groups: [Group] = []
             for move in moves {
-                let key = "\(move.fromVersion) \(move.fromStage) \(move.toStage)"
-                let fields = move.fieldChanges.map { "\($0.field): \(Format.value($0.old)) → \(Format.value($0.new))" }
-                if let index = groups.firstIndex(where: { $0.key == key }) {
-                    groups[index].deals += 1
-                    groups[index].timers += move.timersScheduled
-                    groups[index].fields.formUnion(fields)
-                } else {
-                    groups.append((key, "v\(move.fromVersion) \(move.fromStage)", move.toStage, 1, move.timersScheduled, Swift.Set(fields)))
+                let from = "v\(move.fromVersion) \(move.fromStage)"
+                var index = groups.firstIndex { $0.from == from && $0.to == move.toStage }
+                if index == nil {
+                    groups.append(Group(from: from, to: move.toStage))
+                    index = groups.count - 1
                 }
+                guard let index else { continue }
+                groups[index].deals += 1
+                groups[index].timers += move.timersScheduled
+                groups[index].due += move.timersLate
+                groups[index].fields.formUnion(
+                    move.fieldChanges.map { "\($0.field): \(Format.value($0.old)) → \(Format.value($0.new))" }
+                )
             }
             text += "\n\(dryRun ? "would move" : "moved"):\n"
             text += Table.render(
                 ["  FROM", "TO", "DEALS", "TIMERS", "FIELDS"],
                 groups.map {
                     [
-                        "  " + $0.from, $0.to, String($0.deals), String($0.timers),
+                        "  " + $0.from, $0.to, String($0.deals),
+                        $0.due == 0 ? String($0.timers) : "\($0.timers) (\($0.due) due now)",
                         $0.fields.isEmpty ? "-" : $0.fields.sorted().joined(separator: "; "),
                     ]
                 }

@@ -140,7 +140,6 @@ struct TaskCommand: AsyncParsableCommand {
         }
     }
 
-    /// An instant, a date (00:00 UTC) or a duration from `now`.
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a follow-up task to a deal by hand.",
@@ -235,6 +234,7 @@ struct TaskCommand: AsyncParsableCommand {
         }
     }
 
+    /// An instant, a date (00:00 UTC) or a duration from `now`.
     static func instant(_ text: String, now: Date) -> Date? {
         if let instant = DateTimeFormat.parse(text) { return instant }
         if let date = LocalDate(iso: text) { return ZonedCalendar.utc.startOfDay(date) }

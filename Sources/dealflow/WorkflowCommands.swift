@@ -46,11 +46,10 @@ extension DealFlowCommand.WorkflowCommand {
                     sources.append((file, loaded.source))
                 }
                 let engine = try await settings.engine()
-                _ = try await engine.authorize(settings.actor, action: "workflow apply " + files.joined(separator: " "))
                 var results: [JSONValue] = []
                 var text = ""
                 for (application, (file, _)) in zip(
-                    try await engine.applyWorkflows(sources.map { ($0.1, $0.0) }),
+                    try await engine.applyWorkflows(sources.map { ($0.1, $0.0) }, actor: settings.actor),
                     sources
                 ) {
                     let definition = application.workflow.definition

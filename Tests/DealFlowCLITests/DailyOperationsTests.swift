@@ -169,6 +169,12 @@ struct DailyOperationsTests {
                 == "error: --map demo=presentaton: version 2 has no stage 'presentaton' (did you mean 'presentation'?)\n"
         )
         #expect(try sandbox.run("workflow", "migrate", "mig", "--to-version", "2", "--map", "demo").status == 64)
+        let intoOutcome = try sandbox.run("workflow", "migrate", "mig", "--to-version", "2", "--map", "legal=won")
+        #expect(intoOutcome.status == 1)
+        #expect(
+            intoOutcome.errors
+                == "error: --map legal=won: 'won' is a won stage; open deals move only to open stages\n"
+        )
         #expect(try sandbox.run("workflow", "migrate", "mig", "--to-version", "7").status == 1)
 
         let applied = try sandbox.run(
@@ -253,6 +259,13 @@ struct DailyOperationsTests {
         let sandbox = try sandboxWithDeals(store)
         // An empty roster trusts the role claimed.
         #expect(try sandbox.run("deal", "note", "a", "hello", "--actor", "anyone", "--role", "ceo").status == 0)
+        // Its first user must be an admin: otherwise nobody could be trusted to change it.
+        let noAdmin = try sandbox.run("users", "add", "bo", "--role", "rep")
+        #expect(noAdmin.status == 1)
+        #expect(
+            noAdmin.errors
+                == "error: the first user on the roster must hold the role 'admin', so that someone may change it; add --role admin\n"
+        )
 
         let added = try sandbox.run("users", "add", "ana", "--name", "Ana Ruiz", "--role", "rep", "--role", "admin")
         #expect(added.status == 0, "\(added.errors)")
@@ -299,7 +312,18 @@ struct DailyOperationsTests {
                 == "error: users grant bo manager refused: changing the roster takes the role 'admin', which 'bo' does not hold\n"
         )
         #expect(try sandbox.run("users", "grant", "bo", "manager").output == "bo: rep, manager\n")
-        #expect(try sandbox.run("deal", "fire", "c", "win", "--actor", "bo", "--role", "manager").status == 0)
+        // A task given to a role is on the agenda of whoever holds it.
+        #expect(
+            try sandbox.run("tasks", "add", "c", "Approve the discount", "--due", "1 day", "--assignee", "manager")
+                .status == 0
+        )
+        #expect(try sandbox.run("agenda", "--owner", "bo").output.contains("Approve the discount (as manager)"))
+        #expect(try sandbox.run("tasks", "add", "c", "x", "--due", "1 day", "--assignee", "nobody").status == 1)
+        // Without --role, a transition bo's first role may not fire goes through in another role he holds.
+        #expect(
+            try sandbox.run("deal", "fire", "c", "win", "--actor", "bo", environment: ["DEALFLOW_ROLE": ""]).status == 0
+        )
+        #expect(try sandbox.run("deal", "history", "c").output.contains("transitioned  bo (manager)  win: legal → won"))
         let lastAdmin = try sandbox.run("users", "revoke", "ana", "admin")
         #expect(lastAdmin.status == 1)
         #expect(lastAdmin.errors.contains("would leave nobody with the role 'admin'"))
@@ -362,7 +386,7 @@ struct DailyOperationsTests {
         #expect(try sandbox.run("deal", "reassign", "zz", "--to", "bo").errors == "error: no deal 'zz'\n")
         #expect(try sandbox.run("deal", "reassign", "--from", "bo", "--to", "bo").status == 1)
         // Once the roster has users, deals go only to people on it.
-        #expect(try sandbox.run("users", "add", "ana", "--role", "rep").status == 0)
+        #expect(try sandbox.run("users", "add", "ana", "--role", "rep", "--role", "admin").status == 0)
         let offRoster = try sandbox.run("deal", "reassign", "a", "--to", "zed")
         #expect(offRoster.status == 1)
         #expect(offRoster.errors == "error: 'zed' is not on the roster; add them with: dealflow users add zed\n")

@@ -182,18 +182,20 @@ struct ReadmeTests {
         line.replacing(/(task|timer)-[0-9a-f]{12}/) { "\($0.output.1)-…" }
     }
 
-    /// Splits a command line as a shell does for these examples: spaces, and double quotes around words.
+    /// Splits a command line as a shell does for these examples: spaces, and double or single quotes
+    /// around words (each kind taken literally inside the other).
     static func words(_ line: String) throws -> [String] {
         var words: [String] = []
         var current = ""
-        var quoted = false
+        var quote: Character?
         var started = false
         for character in line {
             switch character {
-            case "\"":
-                quoted.toggle()
+            case "\"",
+                "'" where quote == nil || quote == character:
+                quote = quote == nil ? character : nil
                 started = true
-            case " " where !quoted:
+            case " " where quote == nil:
                 if started { words.append(current) }
                 current = ""
                 started = false

@@ -1,5 +1,6 @@
 import DealFlowCore
 import DealFlowEngine
+import DealFlowSQLite
 import Foundation
 import Testing
 
@@ -88,6 +89,51 @@ struct DailyOperationsEngineTests {
         #expect(entry?.kind == "migrated" && entry?.dealVersion == 3)
     }
 
+    @Test func repeatingTaskTimersAreScheduledAgainFromTheirNextOccurrence() async throws {
+        let harness = try Harness()
+        let workflow = """
+            workflow: r
+            timezone: UTC
+            fields:
+              renewal: { type: date }
+            stages:
+              customer:
+                initial: true
+                probability: 100
+                timers:
+                  - at: renewal
+                    every: 7 days
+                    task: { title: "Renewal check", kind: call }
+                  - after: 2 days
+                    every: 1 day
+                    task: { title: "Daily check", kind: todo }
+              gone: { probability: 0 }
+            transitions:
+              leave: { from: customer, to: gone }
+
+            """
+        try await harness.applyText(workflow)
+        _ = try await harness.engine.create(workflowID: "r", id: "c", input: set(["renewal": "2026-11-24"]), actor: ana)
+        try await harness.applyText(workflow.replacingOccurrences(of: "Daily check", with: "Daily check-in"))
+        harness.clock.advance(by: 10 * 86_400)  // 2026-12-03T14:00Z
+        let plan = try await harness.engine.migrate(
+            workflowID: "r",
+            toVersion: 2,
+            mapping: [:],
+            dryRun: false,
+            actor: ana
+        )
+        #expect(plan.moves.map(\.timersScheduled) == [2])
+        let timers = try await harness.store.pendingTimers(dealID: "c").map {
+            "\($0.timerIndex) \($0.occurrence) \(DateTimeFormat.iso8601($0.dueAt))"
+        }
+        // The weekly one from 24 November: the 8th of December is its second; the daily one from the 25th
+        // at 14:00: the 4th of December is its ninth.
+        #expect(timers == ["1 9 2026-12-04T14:00:00Z", "0 2 2026-12-08T00:00:00Z"])
+        // The tasks the first version created are kept, not created again.
+        #expect(try await harness.store.openTasks(dealID: "c").count == 2)
+    }
+
     @Test func theRosterRules() throws {
         let users = [RosterUser(id: "ana", roles: ["rep", "admin"]), RosterUser(id: "bo", roles: ["rep"])]
         #expect(try Roster.authorize(Actor(id: "x", role: "ceo"), among: []).get() == Actor(id: "x", role: "ceo"))
@@ -98,10 +144,16 @@ struct DailyOperationsEngineTests {
         #expect(throws: RosterRefusal.self) { try Roster.authorize(Actor(id: "bo", role: "admin"), among: users).get() }
         #expect(throws: RosterRefusal.self) { try Roster.authorize(Actor(id: "cy"), among: users).get() }
         #expect(try Roster.authorize(.system, among: users).get() == .system)
-        // Until someone holds admin, any user on the roster may change it; then only admins.
-        let noAdmin = [RosterUser(id: "bo", roles: ["rep"])]
-        #expect((try? Roster.mayChange(Actor(id: "bo"), among: noAdmin).get()) != nil)
+        // Without a role asked for, the first held role, and the others for transitions it may not fire.
+        let acting = try Roster.authorize(Actor(id: "ana"), among: users).get()
+        #expect(acting.role == "rep" && acting.otherRoles == ["admin"])
+        // Anyone may start the roster, with an admin; then only admins change it, and one stays.
+        #expect((try? Roster.mayChange(Actor(id: "x"), among: []).get()) != nil)
         #expect(throws: RosterRefusal.self) { try Roster.mayChange(Actor(id: "bo"), among: users).get() }
         #expect(try Roster.mayChange(Actor(id: "ana"), among: users).get() == Actor(id: "ana", role: "admin"))
+        #expect(Roster.checkChange(from: [], to: [RosterUser(id: "bo", roles: ["rep"])]) != nil)
+        #expect(Roster.checkChange(from: users, to: [RosterUser(id: "bo", roles: ["rep"])]) != nil)
+        #expect(Roster.checkChange(from: users, to: []) == nil)
+        #expect(Roster.checkChange(from: [], to: users) == nil)
     }
 }

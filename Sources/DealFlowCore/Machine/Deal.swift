@@ -79,6 +79,9 @@ public struct Actor: Hashable, Sendable, CustomStringConvertible {
     public var role: String?
     /// Whether this is the scheduler acting for a timer, to which transition `roles` do not apply.
     public let isSystem: Bool
+    /// Other roles the roster gives them, when none was asked for: a transition that `role` may not fire
+    /// is fired in the first of these that may.
+    public var otherRoles: [String] = []
 
     /// A person, optionally in a role.
     public init(id: String, role: String? = nil) {
@@ -95,6 +98,17 @@ public struct Actor: Hashable, Sendable, CustomStringConvertible {
 
     /// The scheduler, firing timers.
     public static let system = Actor(systemWithID: "system")
+
+    /// The actor in the role they fire `transition` in: their own role if it may, otherwise the first
+    /// of ``otherRoles`` that may, otherwise their own (and the transition is refused).
+    public func acting(for transition: Transition) -> Actor {
+        guard let allowed = transition.roles?.map(\.value), !isSystem, !otherRoles.isEmpty else { return self }
+        if let role, allowed.contains(role) { return self }
+        guard let other = otherRoles.first(where: allowed.contains) else { return self }
+        var acting = self
+        acting.role = other
+        return acting
+    }
 
     /// `ana (rep)`, or `ana`.
     public var description: String { role.map { "\(id) (\($0))" } ?? id }

@@ -13,9 +13,10 @@ extension DealMachine {
     /// Plans moving `deal` from its workflow version to `target`.
     ///
     /// The deal lands in the stage of the same name, or the one `mapping` gives for its stage. It cannot
-    /// move when that stage is not in `target`, when a value no longer reads by the new schema (an enum
-    /// value removed, a type changed), when a required field of `target` is unset, or when the new
-    /// stage's `requires` are not met. Fields new in `target` get their default; fields `target` no
+    /// move when that stage is not in `target` (or is an outcome stage or a dead end there: a deal gets
+    /// there by a transition), when a value no longer reads by the new schema (an enum value removed, a
+    /// type changed), when a required field of `target` is unset, or when the new stage's `requires` are
+    /// not met. Fields new in `target` get their default; fields `target` no
     /// longer has are dropped, and the history entry shows both.
     ///
     /// Timers: the pending timers of the old stage are cancelled and the new stage's are computed
@@ -79,12 +80,17 @@ extension DealMachine {
                 "stage '\(stage.name)' of version \(target.version) requires '\(field.value)', which is unset"
             )
         }
+        if stage.outcome != nil || target.transitions(leaving: stage.name).isEmpty {
+            let what = stage.outcome.map { "a \($0.value.rawValue) stage" } ?? "a stage nothing leaves"
+            return .stays(
+                "stage '\(stage.name)' is \(what) in version \(target.version): a deal gets there by a transition"
+            )
+        }
         var moved = deal
         moved.workflowVersion = target.version
         moved.stage = stage.name
         moved.fields = fields
         moved.version += 1
-        if let outcome = stage.outcome?.value { moved.outcome = outcome }
         var effects = Effects()
         let calendar = target.definition.zonedCalendar
         for (timerIndex, timer) in stage.timers.enumerated() {
@@ -92,26 +98,24 @@ extension DealMachine {
             case .fire:
                 schedule(timer, index: timerIndex, of: stage, for: moved, effects: &effects, workflow: target, now: now)
             case .task:
-                guard let every = timer.every?.value, case .after(let delay) = timer.schedule else { continue }
-                let anchor = calendar.adding(delay.value, to: moved.enteredStageAt)
+                // The tasks the old version created are kept: only the recurrence is scheduled again, from
+                // its next occurrence after now.
+                guard let every = timer.every?.value,
+                    let anchor = firstOccurrence(of: timer, for: moved, in: target, now: now)
+                else { continue }
                 let recurrence = Recurrence(anchor: anchor, every: every)
-                var occurrence = 1
-                var due = recurrence.occurrence(occurrence, in: calendar)
-                while due < now && occurrence < 100_000 {
-                    occurrence += 1
-                    due = recurrence.occurrence(occurrence, in: calendar)
-                }
+                let next = recurrence.next(after: now, following: 0, in: calendar)
                 effects.timers.append(
                     NewTimer(
                         stage: stage.name,
                         index: timerIndex,
-                        dueAt: due,
+                        dueAt: next.at,
                         zone: calendar.timeZone.identifier,
                         effect: .nextTask,
                         every: every,
                         anchor: anchor,
-                        occurrence: occurrence,
-                        isLate: due < now
+                        occurrence: next.index,
+                        isLate: false
                     )
                 )
             }
@@ -145,5 +149,26 @@ extension DealMachine {
                 events: [event]
             )
         )
+    }
+
+    /// When a timer's first occurrence falls for a deal in its stage: `after` from when the deal entered
+    /// the stage, `at` from its fields (`nil` while a field it reads is unset).
+    static func firstOccurrence(
+        of timer: StageTimer,
+        for deal: Deal,
+        in workflow: ValidatedWorkflow,
+        now: Date
+    ) -> Date? {
+        let calendar = workflow.definition.zonedCalendar
+        switch timer.schedule {
+        case .after(let delay): return calendar.adding(delay.value, to: deal.enteredStageAt)
+        case .at:
+            let value = try? timer.compiledAt?.evaluate(in: deal.environment(in: workflow, actor: .system, now: now))
+            switch value {
+            case .date(let date)?: return calendar.startOfDay(date)
+            case .datetime(let instant)?: return instant
+            default: return nil
+            }
+        }
     }
 }

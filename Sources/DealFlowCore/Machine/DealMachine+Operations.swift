@@ -107,6 +107,16 @@ extension DealMachine {
         )
     }
 
+    /// Whether a deal has sat idle longer than its stage's `rot_after`: no transition, field change or
+    /// logged activity since (a reassignment or a migration is not a touch). Deals with an outcome, and
+    /// stages without `rot_after`, never are.
+    public static func isStale(_ deal: Deal, in workflow: ValidatedWorkflow, now: Date) -> Bool {
+        guard deal.outcome == nil, let stage = workflow.stage(named: deal.stage), stage.outcome == nil,
+            let rotAfter = stage.rotAfter?.value
+        else { return false }
+        return workflow.definition.zonedCalendar.adding(rotAfter, to: deal.updatedAt) < now
+    }
+
     /// Whether a deal still needs work and an owner: its stage is not an outcome stage and something
     /// leaves it. Won deals in onboarding are open; deals in `won`, `lost` or a dead end are not.
     public static func isOpen(_ deal: Deal, in workflow: ValidatedWorkflow) -> Bool {

@@ -42,6 +42,7 @@ public enum DealMachine {
         now: Date
     ) -> [Blocker] {
         if let blocker = stageBlocker(transition, deal) { return [blocker] }
+        let actor = actor.acting(for: transition)
         var blockers: [Blocker] = []
         if let blocker = roleBlocker(transition, actor) { blockers.append(blocker) }
         return blockers + conditionBlockers(transition, for: deal, workflow: workflow, actor: actor, now: now)
@@ -375,6 +376,7 @@ public enum DealMachine {
                 Rejection(.unknownTransition, "workflow '\(workflow.id)' has no transition '\(name)'\(hint); \(list)")
             )
         }
+        let actor = actor.acting(for: transition)
         func audit(_ kind: AuditEntry.Kind, _ blockers: [Blocker]) -> AuditEntry {
             AuditEntry(
                 kind: kind,

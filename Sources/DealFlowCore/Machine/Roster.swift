@@ -45,7 +45,11 @@ public enum Roster {
                 RosterRefusal(reason: "'\(actor.id)' is not on the roster\(hint); see 'dealflow users list'")
             )
         }
-        guard let role = actor.role else { return .success(Actor(id: user.id, role: user.roles.first)) }
+        guard let role = actor.role else {
+            var acting = Actor(id: user.id, role: user.roles.first)
+            acting.otherRoles = Array(user.roles.dropFirst())
+            return .success(acting)
+        }
         guard user.roles.contains(role) else {
             let held = user.roles.isEmpty ? "no role" : "only " + user.roles.joined(separator: ", ")
             return .failure(RosterRefusal(reason: "'\(user.id)' does not hold the role '\(role)' (holds \(held))"))
@@ -53,15 +57,13 @@ public enum Roster {
         return .success(actor)
     }
 
-    /// Whether `actor` may change the roster: anyone while it is empty, then its users while none holds
-    /// `admin` (so that the first admin can be named), then admins only.
+    /// Whether `actor` may change the roster: anyone while it is empty (the first user must then hold
+    /// `admin`: see ``checkChange(from:to:)``), then admins only.
     public static func mayChange(_ actor: Actor, among users: [RosterUser]) -> Result<Actor, RosterRefusal> {
         switch authorize(actor, among: users) {
         case .failure(let refusal): return .failure(refusal)
         case .success(let acting):
-            guard users.contains(where: { $0.roles.contains(adminRole) }), !actor.isSystem else {
-                return .success(acting)
-            }
+            guard !users.isEmpty, !actor.isSystem else { return .success(acting) }
             let user = users.first { $0.id == actor.id }
             guard user?.roles.contains(adminRole) == true else {
                 return .failure(
@@ -72,6 +74,24 @@ public enum Roster {
             }
             return .success(Actor(id: actor.id, role: adminRole))
         }
+    }
+}
+
+extension Roster {
+    /// Refuses a change that would leave users on the roster and no admin among them: nobody could
+    /// then be trusted to change it. An empty roster (everyone trusted again) is a deliberate choice.
+    public static func checkChange(from before: [RosterUser], to after: [RosterUser]) -> RosterRefusal? {
+        guard !after.isEmpty, !after.contains(where: { $0.roles.contains(adminRole) }) else { return nil }
+        if before.isEmpty {
+            return RosterRefusal(
+                reason:
+                    "the first user on the roster must hold the role '\(adminRole)', so that someone may change it; add --role \(adminRole)"
+            )
+        }
+        return RosterRefusal(
+            reason:
+                "that would leave nobody with the role '\(adminRole)', and nobody could change the roster; grant it to someone else first"
+        )
     }
 }
 

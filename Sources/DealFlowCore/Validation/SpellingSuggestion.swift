@@ -15,6 +15,11 @@ public enum SpellingSuggestion {
         return best?.candidate
     }
 
+    /// ` (did you mean 'x'?)` with the candidate closest to `name`, or nothing.
+    public static func hint(for name: String, among candidates: some Sequence<String>) -> String {
+        phrase(closest(to: name, among: candidates))
+    }
+
     /// ` (did you mean 'x'?)`, or nothing.
     public static func phrase(_ suggestion: String?) -> String {
         suggestion.map { " (did you mean '\($0)'?)" } ?? ""

@@ -50,6 +50,30 @@ public struct DealQuery: Hashable, Sendable {
     public var limit: Int?
     /// How many matching deals to skip first.
     public var offset: Int?
+    /// Only deals whose field holds a stored text sorting before a value, byte by byte (ISO dates and
+    /// instants sort as text): `close_date` before a day. A deal without the field does not match.
+    public var fieldBefore: FieldBefore?
+
+    /// A field's stored text below a bound.
+    public struct FieldBefore: Hashable, Sendable {
+        /// The field: letters, digits and `_` only (a workflow's field names), or the bound is ignored.
+        public var field: String
+        public var value: String
+
+        /// Creates a bound.
+        public init(field: String, value: String) {
+            self.field = field
+            self.value = value
+        }
+
+        /// Whether the field's name can be written into a JSON path as it is.
+        public var isPlainName: Bool {
+            !field.isEmpty
+                && field.unicodeScalars.allSatisfy {
+                    $0.isASCII && ($0 == "_" || CharacterSet.alphanumerics.contains($0))
+                }
+        }
+    }
 
     /// Creates a query; every filter is optional.
     public init(
@@ -57,8 +81,10 @@ public struct DealQuery: Hashable, Sendable {
         stage: String? = nil,
         owner: String? = nil,
         limit: Int? = nil,
-        offset: Int? = nil
+        offset: Int? = nil,
+        fieldBefore: FieldBefore? = nil
     ) {
+        self.fieldBefore = fieldBefore
         self.workflowID = workflowID
         self.stage = stage
         self.owner = owner

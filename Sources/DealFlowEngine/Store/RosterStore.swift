@@ -41,12 +41,11 @@ public struct AccessRefusal: Hashable, Sendable {
 public protocol RosterStore: Sendable {
     /// Every user, by id.
     func users() async throws -> [RosterUser]
-    /// Adds a user; `false` when the id is taken.
-    func addUser(_ user: RosterUser, at: Date) async throws -> Bool
-    /// Sets a user's roles if they still are `expected`; `false` when the user is gone or changed.
-    func setRoles(userID: String, roles: [String], expected: [String]) async throws -> Bool
-    /// Removes a user if their roles still are `expected`; `false` when gone or changed.
-    func removeUser(id: String, expected: [String]) async throws -> Bool
+    /// Makes the roster `users` if it still is `expected`, in one transaction that no other roster change
+    /// interleaves with: users added, changed or removed as the two lists differ (a new user is stamped
+    /// `at`). `false`, and nothing written, when the roster changed meanwhile: a rule about the whole
+    /// roster (one admin at least) then holds whoever else changes it at the same time.
+    func updateRoster(expected: [RosterUser], to users: [RosterUser], at: Date) async throws -> Bool
     /// Appends a refusal.
     func recordRefusal(_ refusal: AccessRefusal) async throws
     /// The latest refusals, oldest first.
