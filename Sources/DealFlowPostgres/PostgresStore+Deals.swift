@@ -386,7 +386,10 @@ extension PostgresStore: DealStore {
                     logger: logger
                 ).collect().count
                 try await connection.query(
-                    "UPDATE tasks SET stage = \(to) WHERE deal_id = \(deal.id) AND stage = \(from) AND status = 'open'",
+                    """
+                    UPDATE tasks SET stage = \(to), timer_index = NULL
+                    WHERE deal_id = \(deal.id) AND stage = \(from) AND status = 'open'
+                    """,
                     logger: logger
                 )
             }

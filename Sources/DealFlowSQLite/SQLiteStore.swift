@@ -519,7 +519,9 @@ public final class SQLiteStore: DealStore {
                 timersCancelled += db.changesCount
                 try execute(
                     db,
-                    sql: "UPDATE tasks SET stage = ? WHERE deal_id = ? AND stage = ? AND status = 'open'",
+                    sql: """
+                        UPDATE tasks SET stage = ?, timer_index = NULL WHERE deal_id = ? AND stage = ? AND status = 'open'
+                        """,
                     arguments: [to, deal.id, from]
                 )
             }

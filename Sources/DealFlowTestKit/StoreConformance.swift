@@ -332,6 +332,8 @@ public enum StoreConformance {
             )
             try require(try await store.deal(id: "d1")?.owner == "bo", "the owner was not written")
         case .aMigrationMovesTheDealAndItsPendingWork:
+            var fromTimer = task("t1", deal: "d1", stage: "open")
+            fromTimer.timerIndex = 0
             try await store.saveWorkflow(
                 StoredWorkflow(id: "w", version: 2, source: "workflow: w # 2", file: "w.yaml", appliedAt: start)
             )
@@ -341,7 +343,7 @@ public enum StoreConformance {
                     deal: first,
                     expectedVersion: nil,
                     history: [entry(first, kind: "created")],
-                    tasks: [task("t1", deal: "d1", stage: "open")],
+                    tasks: [fromTimer],
                     timers: [timer("old", deal: "d1", stage: "open")]
                 )
             ])
@@ -369,8 +371,8 @@ public enum StoreConformance {
             )
             let timers = try await store.pendingTimers(dealID: "d1").map(\.id)
             try require(timers == ["new"], "pending timers are \(timers)")
-            let tasks = try await store.openTasks(dealID: "d1").map { "\($0.id)@\($0.stage)" }
-            try require(tasks == ["t1@opened"], "open tasks are \(tasks)")
+            let tasks = try await store.openTasks(dealID: "d1").map { "\($0.id)@\($0.stage)#\($0.timerIndex ?? -1)" }
+            try require(tasks == ["t1@opened#-1"], "open tasks are \(tasks)")
         case .tasksAreAddedAndReassignedByHand:
             guard let worklist = store as? any WorklistStore else { throw Failure(description: "no worklist") }
             try await store.commit([creation(deal("d1", version: 1))])

@@ -356,7 +356,7 @@ extension DealFlowCommand.DealCommand {
                 throw EngineError.invalidInput(
                     Rejection(
                         .invalidValue,
-                        "--closing-before: no workflow listed has a close date field (deal_fields: close_date)"
+                        "--closing-before: no workflow listed has a close date (a date field named close_date, or the one deal.close_date names)"
                     )
                 )
             }

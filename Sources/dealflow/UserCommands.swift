@@ -12,10 +12,11 @@ struct UserCommand: AsyncParsableCommand {
             While the roster is empty, --actor and --role are trusted as given (one person, the demo). Once it \
             has a user, --actor must be on it (otherwise exit 5), the actor's roles come from the roster, and \
             --role only chooses among them (a role not held exits 5); without --role they act in their first \
-            role. Every refusal is recorded: see 'dealflow users refusals'. The scheduler acts as 'system'.
+            role, or in another they hold when a transition calls for it. Every refusal is recorded: see \
+            'dealflow users refusals'. The scheduler acts as 'system'.
 
-            Changing the roster takes the role 'admin' once someone holds it (until then, any user on it may, \
-            so that the first admin can be named); the last admin cannot be removed or lose the role.
+            The first user added must hold the role 'admin'; from then on only admins change the roster, and \
+            the last admin cannot be removed or lose the role.
             """,
         subcommands: [List.self, Add.self, Remove.self, Grant.self, Revoke.self, Refusals.self]
     )

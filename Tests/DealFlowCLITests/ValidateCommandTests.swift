@@ -191,9 +191,14 @@ struct ReadmeTests {
         var started = false
         for character in line {
             switch character {
-            case "\"",
-                "'" where quote == nil || quote == character:
-                quote = quote == nil ? character : nil
+            case "\"", "'":
+                if quote == nil {
+                    quote = character
+                } else if quote == character {
+                    quote = nil
+                } else {
+                    current.append(character)
+                }
                 started = true
             case " " where quote == nil:
                 if started { words.append(current) }

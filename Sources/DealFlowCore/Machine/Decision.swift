@@ -293,7 +293,8 @@ public enum Cancellation: Hashable, Sendable {
     /// One timer of a stage (and the open task it created), whose instant is computed again.
     case timer(stage: String, index: Int)
     /// A deal moved to another workflow version: every pending timer of stage `from` is cancelled, and
-    /// its open tasks are kept, relabelled as belonging to stage `to`.
+    /// its open tasks are kept, relabelled as belonging to stage `to` and to no timer (the new version's
+    /// timers are numbered afresh, and rescheduling one must not cancel them).
     case migrated(from: String, to: String)
 }
 
