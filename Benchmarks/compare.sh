@@ -34,7 +34,7 @@ fi
 symfony_version="$(dpkg-query -W -f='${Version}' php-symfony-workflow | cut -d+ -f1)"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "transitions==0.9.3" "python-statemachine==2.6.0" "APScheduler==3.11.0" \
-    "SQLAlchemy==2.0.36" "psycopg[binary]==3.2.3" >&2
+    "SQLAlchemy==2.0.36" "psycopg[binary]==3.2.3" "SpiffWorkflow==3.2.0" >&2
 cc -O2 -o "$work/fsync_rate" "$here/peers/fsync_rate.c"
 
 echo "building DealFlow (release)" >&2

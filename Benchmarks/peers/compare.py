@@ -119,6 +119,7 @@ pytransitions = peer("pytransitions", [arguments.python, "pytransitions_bench.py
 symfony = peer("symfony", ["php", "symfony_bench.php", arguments.symfony_version])
 statemachine = peer("python-statemachine", [arguments.python, "statemachine_bench.py"])
 plain = peer("plain dict", [arguments.python, "plain_dict.py"])
+spiff = peer("spiff", [arguments.python, "spiff_bench.py"])
 
 fsync()
 fires = dealflow("durable fires", "EngineBenchmarks", "durable fires, one per.*")
@@ -199,6 +200,7 @@ row("Durable fires, one transaction each, WAL + FULL", rate(fires_full), "naive 
     rate(naive_single), fires_full / naive_single, "≥ 1.5×", fires_full >= 1.5 * naive_single)
 row("", "", "`fdatasync` rate, same run", rate(sync_rate), fires_full / sync_rate, "≥ 0.75×",
     fires_full >= 0.75 * sync_rate)
+row("", "", "SpiffWorkflow (BPMN), state serialized after each task", rate(spiff), fires_full / spiff, "", True)
 row("Durable fires, synchronous=NORMAL", rate(fires_normal), "", "", None, "", True)
 row("Batched: import (deals with 3-stage paths, one transaction)", rate(imported), "naive, 1,000 per transaction",
     rate(naive_batched), imported / naive_batched, "≥ 2×", imported >= 2 * naive_batched)
@@ -208,6 +210,11 @@ row("Scheduler: 100,000 due reminders, effects committed", rate(reminders_rate),
     rate(apscheduler_sqlite), reminders_rate / apscheduler_sqlite, "≥ 50×", reminders_rate >= 50 * apscheduler_sqlite)
 row("", "", "APScheduler, memory store", rate(apscheduler_memory), reminders_rate / apscheduler_memory, "≥ 3×",
     reminders_rate >= 3 * apscheduler_memory)
+memory = next((entry for entry in figures.get("scheduler memory", []) if "100,000" in entry["name"]), None)
+if memory:
+    megabytes = float(memory["p50"].replace(",", "")) * {"M": 1, "K": 1 / 1024, "G": 1024}.get(memory["unit"], 1)
+    row("Scheduler: peak resident memory, 100,000 due reminders", f"{megabytes:.0f} MB", "", "", None, "< 100 MB",
+        megabytes < 100)
 for name, seconds in sorted(reports.items()):
     row(f"Report {name.split(':', 1)[0].removeprefix('report ')}", f"{seconds:.2f} s", "", "", None, "< 1 s", seconds < 1)
 row("`dealflow deal show`, whole process", f"{show * 1000:.1f} ms", "", "", None, "< 30 ms", show < 0.030)
