@@ -215,9 +215,7 @@ extension Engine {
         let oldStages = Set(older.flatMap { $0.definition.stages.map(\.name) })
         for (old, new) in mapping.sorted(by: { $0.key < $1.key }) {
             guard oldStages.contains(old) else {
-                let hint =
-                    SpellingSuggestion.closest(to: old, among: oldStages.sorted()).map { " (did you mean '\($0)'?)" }
-                    ?? ""
+                let hint = SpellingSuggestion.hint(for: old, among: oldStages.sorted())
                 throw EngineError.invalidInput(
                     Rejection(
                         .invalidValue,

@@ -38,8 +38,7 @@ extension DealMachine {
                     "--map \(deal.stage)=\(mapped) names a stage that version \(target.version) does not have"
                 )
             }
-            let names = target.definition.stages.map(\.name)
-            let hint = SpellingSuggestion.closest(to: deal.stage, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = SpellingSuggestion.hint(for: deal.stage, among: target.definition.stages.map(\.name))
             return .stays(
                 "its stage '\(deal.stage)' is not in version \(target.version)\(hint); map it with --map \(deal.stage)=STAGE"
             )

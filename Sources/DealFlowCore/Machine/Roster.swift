@@ -38,9 +38,7 @@ public enum Roster {
     public static func authorize(_ actor: Actor, among users: [RosterUser]) -> Result<Actor, RosterRefusal> {
         guard !actor.isSystem, !users.isEmpty else { return .success(actor) }
         guard let user = users.first(where: { $0.id == actor.id }) else {
-            let hint =
-                SpellingSuggestion.closest(to: actor.id, among: users.map(\.id)).map { " (did you mean '\($0)'?)" }
-                ?? ""
+            let hint = SpellingSuggestion.hint(for: actor.id, among: users.map(\.id))
             return .failure(
                 RosterRefusal(reason: "'\(actor.id)' is not on the roster\(hint); see 'dealflow users list'")
             )
