@@ -38,7 +38,7 @@ public struct PipelineGauges: TimelineReducer {
         openAmount[deal.stage, default: MoneyTotals()].add(deal.amount, currency: deal.currencyKey)
         let weight = deal.amount?.multiplied(by: stage.effectiveProbability)?.divided(by: ExactDecimal(100))
         weighted.add(weight, currency: deal.currencyKey)
-        if let rotAfter = stage.rotAfter?.value, calendar.adding(rotAfter, to: deal.lastTouch) < now {
+        if stage.isStale(lastTouch: deal.lastTouch, now: now, calendar: calendar) {
             staleDeals[deal.stage, default: 0] += 1
         }
     }

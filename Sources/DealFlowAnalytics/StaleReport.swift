@@ -22,9 +22,9 @@ public struct StaleReport: TimelineReducer, PipelineReport {
     public init(_ context: ReportContext) { self.context = context }
 
     public mutating func add(_ deal: DealTimeline) {
-        guard deal.outcome == nil, let stage = context.stages[deal.stage], stage.outcome == nil,
-            let rotAfter = stage.rotAfter?.value,
-            context.calendar.adding(rotAfter, to: deal.lastTouch) < context.now
+        guard deal.outcome == nil, let stage = context.stages[deal.stage],
+            stage.isStale(lastTouch: deal.lastTouch, now: context.now, calendar: context.calendar),
+            let rotAfter = stage.rotAfter?.value
         else { return }
         found.append(
             Row(

@@ -75,15 +75,15 @@ extension Engine {
     public func reassign(dealID: String, to owner: String, actor: Actor) async throws -> Reassignment {
         let actor = try await authorize(actor, action: "deal reassign \(dealID) --to \(owner)", dealID: dealID)
         try await checkOnRoster(owner)
-        let (view, receipt, from) = try await change(dealID) { view in
+        let changed = try await change(dealID) { view in
             DealMachine.reassign(view.deal, to: owner, workflow: view.workflow, actor: actor, now: clock.now())
         }
         return Reassignment(
             dealID: dealID,
-            from: from ?? owner,
+            from: changed.before.deal.owner,
             to: owner,
-            version: view.deal.version,
-            tasksMoved: receipt?.tasksHandedOver ?? 0
+            version: changed.view.deal.version,
+            tasksMoved: changed.receipt?.tasksHandedOver ?? 0
         )
     }
 
@@ -161,35 +161,6 @@ extension Engine {
         throw EngineError.invalidInput(
             Rejection(.invalidValue, "'\(user)' is not on the roster\(hint); add them with: dealflow users add \(user)")
         )
-    }
-
-    /// Decides a change of one deal on its current state and commits it, deciding again when another
-    /// process changed the deal meanwhile. Returns the deal after it, the receipt, and the old owner.
-    private func change(
-        _ dealID: String,
-        decide: (DealView) -> Decision
-    ) async throws -> (view: DealView, receipt: ChangeReceipt?, previousOwner: String?) {
-        for _ in 0..<Engine.attempts {
-            let current = try await deal(id: dealID)
-            let decision = decide(current)
-            switch decision {
-            case .unchanged: return (current, nil, current.deal.owner)
-            case .applied(let applied):
-                let committed = record(applied, workflow: current.workflow)
-                do {
-                    let receipts = try await store.commit([committed])
-                    metrics.committed(committed)
-                    return (
-                        DealView(deal: applied.deal, workflow: current.workflow), receipts.first, current.deal.owner
-                    )
-                } catch StoreError.versionConflict {
-                    continue
-                }
-            case .rejected(let rejection): throw EngineError.invalidInput(rejection)
-            case .blocked, .refused: preconditionFailure("only fires are blocked or refused")
-            }
-        }
-        throw EngineError.contention(dealID)
     }
 
     // MARK: - Moving deals to another workflow version

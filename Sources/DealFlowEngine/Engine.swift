@@ -286,31 +286,45 @@ public final class Engine: Sendable {
         let started = ContinuousClock.now
         defer { metrics.finished("update", since: started) }
         let actor = try await authorize(actor, action: "deal set \(dealID)", dealID: dealID)
-        for _ in 0..<Engine.attempts {
-            let current = try await deal(id: dealID)
-            let decision = DealMachine.decide(
+        let changed = try await change(dealID) { current in
+            DealMachine.decide(
                 .update(input: input),
                 deal: current.deal,
                 workflow: current.workflow,
                 actor: actor,
                 now: clock.now()
             )
+        }
+        return (changed.view, changed.applied?.entry.changes ?? [])
+    }
+
+    /// Decides a change of one deal on its current state and commits it, deciding again when another
+    /// process changed the deal meanwhile: the deal before and after, and what was applied and
+    /// committed (`nil` when the decision was that nothing changes). For every command but `fire`, whose
+    /// blocked attempts, refusals and idempotency keys need more.
+    func change(
+        _ dealID: String,
+        decide: (DealView) -> Decision
+    ) async throws -> (view: DealView, before: DealView, applied: AppliedChange?, receipt: ChangeReceipt?) {
+        for _ in 0..<Engine.attempts {
+            let current = try await deal(id: dealID)
+            let decision = decide(current)
             switch decision {
-            case .unchanged: return (current, [])
-            case .applied(let change):
+            case .unchanged: return (current, current, nil, nil)
+            case .applied(let applied):
+                let committed = record(applied, workflow: current.workflow)
                 do {
-                    let committed = record(change, workflow: current.workflow)
-                    try await store.commit([committed])
+                    let receipts = try await store.commit([committed])
                     metrics.committed(committed)
-                    return (DealView(deal: change.deal, workflow: current.workflow), change.entry.changes)
+                    return (DealView(deal: applied.deal, workflow: current.workflow), current, applied, receipts.first)
                 } catch StoreError.versionConflict {
-                    continue
+                    continue  // Another process changed the deal: decide again on the fresh state.
                 }
-            default:
+            case .rejected, .blocked, .refused:
                 throw error(for: decision, dealID: dealID)
             }
         }
-        throw try await persistentConflict(dealID)
+        throw EngineError.contention(dealID)
     }
 
     /// Fires a transition. With `expectVersion`, a deal at another version is a conflict; with an

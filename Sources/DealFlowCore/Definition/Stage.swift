@@ -93,3 +93,13 @@ public struct Stage: Sendable {
         }
     }
 }
+
+extension Stage {
+    /// Whether a deal in this stage, last touched at `lastTouch`, has sat idle longer than `rot_after` at
+    /// `now`, counted in `calendar`: never in an outcome stage or one without `rot_after`. The stale
+    /// report, the gauges, `deal list --stale` and the agenda all ask this.
+    public func isStale(lastTouch: Date, now: Date, calendar: ZonedCalendar) -> Bool {
+        guard outcome == nil, let rotAfter = rotAfter?.value else { return false }
+        return calendar.adding(rotAfter, to: lastTouch) < now
+    }
+}

@@ -149,25 +149,4 @@ extension DealMachine {
             )
         )
     }
-
-    /// When a timer's first occurrence falls for a deal in its stage: `after` from when the deal entered
-    /// the stage, `at` from its fields (`nil` while a field it reads is unset).
-    static func firstOccurrence(
-        of timer: StageTimer,
-        for deal: Deal,
-        in workflow: ValidatedWorkflow,
-        now: Date
-    ) -> Date? {
-        let calendar = workflow.definition.zonedCalendar
-        switch timer.schedule {
-        case .after(let delay): return calendar.adding(delay.value, to: deal.enteredStageAt)
-        case .at:
-            let value = try? timer.compiledAt?.evaluate(in: deal.environment(in: workflow, actor: .system, now: now))
-            switch value {
-            case .date(let date)?: return calendar.startOfDay(date)
-            case .datetime(let instant)?: return instant
-            default: return nil
-            }
-        }
-    }
 }

@@ -111,10 +111,8 @@ extension DealMachine {
     /// logged activity since (a reassignment or a migration is not a touch). Deals with an outcome, and
     /// stages without `rot_after`, never are.
     public static func isStale(_ deal: Deal, in workflow: ValidatedWorkflow, now: Date) -> Bool {
-        guard deal.outcome == nil, let stage = workflow.stage(named: deal.stage), stage.outcome == nil,
-            let rotAfter = stage.rotAfter?.value
-        else { return false }
-        return workflow.definition.zonedCalendar.adding(rotAfter, to: deal.updatedAt) < now
+        guard deal.outcome == nil, let stage = workflow.stage(named: deal.stage) else { return false }
+        return stage.isStale(lastTouch: deal.updatedAt, now: now, calendar: workflow.definition.zonedCalendar)
     }
 
     /// Whether a deal still needs work and an owner: its stage is not an outcome stage and something

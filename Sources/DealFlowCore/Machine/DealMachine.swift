@@ -808,20 +808,7 @@ public enum DealMachine {
         now: Date
     ) {
         let calendar = workflow.definition.zonedCalendar
-        let due: Date
-        switch timer.schedule {
-        case .after(let duration):
-            due = calendar.adding(duration.value, to: deal.enteredStageAt)
-        case .at:
-            guard let compiled = timer.compiledAt,
-                let value = try? compiled.evaluate(in: deal.environment(in: workflow, actor: .system, now: now))
-            else { return }
-            switch value {
-            case .date(let date): due = calendar.startOfDay(date)
-            case .datetime(let instant): due = instant
-            default: return
-            }
-        }
+        guard let due = firstOccurrence(of: timer, for: deal, in: workflow, now: now) else { return }
         let zone = calendar.timeZone.identifier
         switch timer.effect {
         case .fire(let transition):
@@ -856,6 +843,27 @@ public enum DealMachine {
                         isLate: second < now
                     )
                 )
+            }
+        }
+    }
+
+    /// When a timer's first occurrence falls for a deal in its stage: `after` from when the deal entered
+    /// the stage, `at` from its fields (`nil` while a field it reads is unset).
+    static func firstOccurrence(
+        of timer: StageTimer,
+        for deal: Deal,
+        in workflow: ValidatedWorkflow,
+        now: Date
+    ) -> Date? {
+        let calendar = workflow.definition.zonedCalendar
+        switch timer.schedule {
+        case .after(let delay): return calendar.adding(delay.value, to: deal.enteredStageAt)
+        case .at:
+            let value = try? timer.compiledAt?.evaluate(in: deal.environment(in: workflow, actor: .system, now: now))
+            switch value {
+            case .date(let date)?: return calendar.startOfDay(date)
+            case .datetime(let instant)?: return instant
+            default: return nil
             }
         }
     }
