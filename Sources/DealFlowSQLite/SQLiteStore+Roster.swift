@@ -31,7 +31,8 @@ extension SQLiteStore: RosterStore {
     }
 
     static func users(in db: Database) throws -> [RosterUser] {
-        try Row.fetchAll(db, sql: "SELECT id, name, roles FROM users ORDER BY id").map { row in
+        // Read before every acting command: compiled once per connection.
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, name, roles FROM users ORDER BY id")).map { row in
             RosterUser(id: row["id"], name: row["name"], roles: try RosterUser.roles(stored: row["roles"]))
         }
     }

@@ -174,7 +174,8 @@ public final class SQLiteStore: DealStore {
 
     public func deal(id: String) async throws -> DealRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM deals WHERE id = ?", arguments: [id]).map(SQLiteStore.dealRecord)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM deals WHERE id = ?"), arguments: [id])
+                .map(SQLiteStore.dealRecord)
         }
     }
 
@@ -363,8 +364,7 @@ public final class SQLiteStore: DealStore {
 
     static func idempotentResult(dealID: String, key: String, in db: Database) throws -> IdempotentResult? {
         try Row.fetchOne(
-            db,
-            sql: "SELECT request, result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
+            db.cachedStatement(sql: "SELECT request, result FROM idempotency_keys WHERE deal_id = ? AND key = ?"),
             arguments: [dealID, key]
         ).map { IdempotentResult(request: $0["request"], result: $0["result"]) }
     }
@@ -398,8 +398,7 @@ public final class SQLiteStore: DealStore {
     static func nextSequence(_ db: Database) throws -> Int64 {
         guard
             let value = try Int64.fetchOne(
-                db,
-                sql: "UPDATE sequences SET value = value + 1 WHERE name = 'history' RETURNING value"
+                db.cachedStatement(sql: "UPDATE sequences SET value = value + 1 WHERE name = 'history' RETURNING value")
             )
         else { throw StoreError.unavailable("the history sequence is missing") }
         return value
