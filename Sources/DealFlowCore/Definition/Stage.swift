@@ -20,30 +20,135 @@ public enum ForecastCategory: String, Hashable, Sendable, CaseIterable {
 /// on the way in and out (`on_enter`, `on_exit`), what is scheduled while a deal stays (`timers`), and
 /// when a deal idling in it is stale (`rot_after`).
 public struct Stage: Sendable {
+    /// The stage's parts, shared by copies until one of them changes: the machine looks stages up on
+    /// every decision, and a shared copy costs one reference count instead of one per part.
+    private final class Parts: @unchecked Sendable {  // changed only while uniquely referenced
+        var name: String
+        var location: SourceLocation
+        var initialLocation: SourceLocation?
+        var probability: Located<ExactDecimal>?
+        var forecast: Located<ForecastCategory>?
+        var guidance: String?
+        var requires: [Located<String>]
+        var rotAfter: Located<CalendarDuration>?
+        var outcome: Located<Outcome>?
+        var onEnter: [Action]
+        var onExit: [Action]
+        var timers: [StageTimer]
+
+        init(
+            name: String,
+            location: SourceLocation,
+            initialLocation: SourceLocation?,
+            probability: Located<ExactDecimal>?,
+            forecast: Located<ForecastCategory>?,
+            guidance: String?,
+            requires: [Located<String>],
+            rotAfter: Located<CalendarDuration>?,
+            outcome: Located<Outcome>?,
+            onEnter: [Action],
+            onExit: [Action],
+            timers: [StageTimer]
+        ) {
+            self.name = name
+            self.location = location
+            self.initialLocation = initialLocation
+            self.probability = probability
+            self.forecast = forecast
+            self.guidance = guidance
+            self.requires = requires
+            self.rotAfter = rotAfter
+            self.outcome = outcome
+            self.onEnter = onEnter
+            self.onExit = onExit
+            self.timers = timers
+        }
+
+        func copy() -> Parts {
+            Parts(
+                name: name,
+                location: location,
+                initialLocation: initialLocation,
+                probability: probability,
+                forecast: forecast,
+                guidance: guidance,
+                requires: requires,
+                rotAfter: rotAfter,
+                outcome: outcome,
+                onEnter: onEnter,
+                onExit: onExit,
+                timers: timers
+            )
+        }
+    }
+
+    private var parts: Parts
+
+    private mutating func changing() -> Parts {
+        if !isKnownUniquelyReferenced(&parts) { parts = parts.copy() }
+        return parts
+    }
+
     /// The stage's name, exactly as written.
-    public var name: String
+    public var name: String {
+        get { parts.name }
+        set { changing().name = newValue }
+    }
     /// Where the stage's key is written.
-    public var location: SourceLocation
+    public var location: SourceLocation {
+        get { parts.location }
+        set { changing().location = newValue }
+    }
     /// Where `initial: true` is written, if it is.
-    public var initialLocation: SourceLocation?
+    public var initialLocation: SourceLocation? {
+        get { parts.initialLocation }
+        set { changing().initialLocation = newValue }
+    }
     /// The win probability in percent, for the weighted forecast.
-    public var probability: Located<ExactDecimal>?
+    public var probability: Located<ExactDecimal>? {
+        get { parts.probability }
+        set { changing().probability = newValue }
+    }
     /// The forecast category, when the file gives one.
-    public var forecast: Located<ForecastCategory>?
+    public var forecast: Located<ForecastCategory>? {
+        get { parts.forecast }
+        set { changing().forecast = newValue }
+    }
     /// What a rep should do in this stage.
-    public var guidance: String?
+    public var guidance: String? {
+        get { parts.guidance }
+        set { changing().guidance = newValue }
+    }
     /// Fields that must be set to enter or stay in this stage.
-    public var requires: [Located<String>]
+    public var requires: [Located<String>] {
+        get { parts.requires }
+        set { changing().requires = newValue }
+    }
     /// How long a deal may idle here before it is stale.
-    public var rotAfter: Located<CalendarDuration>?
+    public var rotAfter: Located<CalendarDuration>? {
+        get { parts.rotAfter }
+        set { changing().rotAfter = newValue }
+    }
     /// Whether entering the stage wins or loses the deal.
-    public var outcome: Located<Outcome>?
+    public var outcome: Located<Outcome>? {
+        get { parts.outcome }
+        set { changing().outcome = newValue }
+    }
     /// Actions run when a deal enters the stage.
-    public var onEnter: [Action]
+    public var onEnter: [Action] {
+        get { parts.onEnter }
+        set { changing().onEnter = newValue }
+    }
     /// Actions run when a deal leaves the stage.
-    public var onExit: [Action]
+    public var onExit: [Action] {
+        get { parts.onExit }
+        set { changing().onExit = newValue }
+    }
     /// Timers scheduled when a deal enters the stage and cancelled when it leaves.
-    public var timers: [StageTimer]
+    public var timers: [StageTimer] {
+        get { parts.timers }
+        set { changing().timers = newValue }
+    }
 
     /// Creates a stage.
     public init(
@@ -60,18 +165,20 @@ public struct Stage: Sendable {
         onExit: [Action] = [],
         timers: [StageTimer] = []
     ) {
-        self.name = name
-        self.location = location
-        self.initialLocation = initialLocation
-        self.probability = probability
-        self.forecast = forecast
-        self.guidance = guidance
-        self.requires = requires
-        self.rotAfter = rotAfter
-        self.outcome = outcome
-        self.onEnter = onEnter
-        self.onExit = onExit
-        self.timers = timers
+        parts = Parts(
+            name: name,
+            location: location,
+            initialLocation: initialLocation,
+            probability: probability,
+            forecast: forecast,
+            guidance: guidance,
+            requires: requires,
+            rotAfter: rotAfter,
+            outcome: outcome,
+            onEnter: onEnter,
+            onExit: onExit,
+            timers: timers
+        )
     }
 
     /// Whether deals start here.

@@ -15,15 +15,16 @@ public struct EvaluationEnvironment: Sendable {
     /// When the deal entered its current stage.
     public var enteredStageAt: Date
     /// The moment of evaluation.
-    public var now: Date { didSet { today = calendar.date(of: now) } }
-    /// The date in the workflow's zone at `now`, computed once: a zone lookup costs more than a guard.
-    public private(set) var today: LocalDate
+    public var now: Date
+    /// The date in the workflow's zone at `now`, looked up only when an expression reads it: the zone
+    /// lookup costs more than the guard that would otherwise pay for it.
+    public var today: LocalDate { calendar.date(of: now) }
     /// Who is acting (`system` for timers).
     public var actorID: String
     /// The role the actor acts in, if any.
     public var actorRole: String?
     /// The workflow's zone and business calendar.
-    public var calendar: ZonedCalendar { didSet { today = calendar.date(of: now) } }
+    public var calendar: ZonedCalendar
 
     /// Creates an environment.
     public init(
@@ -46,7 +47,6 @@ public struct EvaluationEnvironment: Sendable {
         self.actorID = actorID
         self.actorRole = actorRole
         self.calendar = calendar
-        self.today = calendar.date(of: now)
     }
 
     /// The value of a deal fact.

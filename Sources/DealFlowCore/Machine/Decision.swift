@@ -5,8 +5,9 @@ import Foundation
 /// The machine performs nothing itself; the engine performs an ``AppliedChange`` in one transaction,
 /// records a blocked or refused attempt in the audit table, and reports a rejection as bad input.
 public enum Decision: Sendable {
-    /// The command changes the deal: perform these effects.
-    case applied(AppliedChange)
+    /// The command changes the deal: perform these effects. (Boxed: a decision is passed and matched
+    /// several times on its way out, and the change is the largest value the machine makes.)
+    indirect case applied(AppliedChange)
     /// The command asks for nothing new (an update to the values the deal already has).
     case unchanged(Deal)
     /// Guards, requirements or the deal's stage stop the transition; record the attempt.
