@@ -32,6 +32,7 @@ func fieldInputs(_ assignments: [String]) throws -> [FieldInput] {
 extension DealFlowCommand.DealCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Start a deal in its workflow's initial stage.",
             discussion: """
                 Values are read by their field's type and checked: a date that does not exist, a value an enum \
@@ -88,6 +89,7 @@ extension DealFlowCommand.DealCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change field values of a deal.",
             discussion: """
                 Values are checked as for 'deal create'. A required field, or one the current stage requires, \
@@ -130,6 +132,7 @@ extension DealFlowCommand.DealCommand {
 
     struct Fire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fire",
             abstract: "Fire a transition on a deal.",
             discussion: """
                 The transition must exist and leave the deal's stage, and the actor's role must be allowed. \
@@ -197,6 +200,7 @@ extension DealFlowCommand.DealCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a deal: its stage, fields, open tasks and pending timers."
         )
 
@@ -255,6 +259,7 @@ extension DealFlowCommand.DealCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List and find deals.",
             discussion: """
                 --workflow, --stage and --owner (and --limit and --offset when nothing else filters or sorts) \
@@ -462,6 +467,7 @@ extension DealFlowCommand.DealCommand {
 
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "Show a deal's history: every change, and every refused or blocked attempt, in order."
         )
 
@@ -510,6 +516,7 @@ extension DealFlowCommand.DealCommand {
 
     struct Transitions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "transitions",
             abstract: "List the transitions from a deal's stage, whether each may fire now, and what blocks it.",
             discussion: "Each blocker shows the guard, its message and the values it saw, for the actor and role given."
         )

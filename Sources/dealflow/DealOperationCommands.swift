@@ -6,6 +6,7 @@ import Foundation
 extension DealFlowCommand.DealCommand {
     struct Reassign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reassign",
             abstract: "Give a deal, or every open deal of a rep, to another owner.",
             discussion: """
                 With a deal id, that deal; with --from, every open deal of that owner (of one workflow with \
@@ -82,6 +83,7 @@ extension DealFlowCommand.DealCommand {
 
     struct Note: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "note",
             abstract: "Log a call, an email, a meeting or a note on a deal.",
             discussion: """
                 The activity goes into the deal's history and counts as a touch: the deal is no longer stale \

@@ -9,6 +9,7 @@ import Foundation
 extension DealFlowCommand {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Load the example workflows and the demo deals, replay days of rep activity, and summarize.",
             discussion: """
                 Applies workflows/*.yaml, imports seeds/*.csv (LatAm and European companies), then replays the \

@@ -7,6 +7,7 @@ extension WorkflowDiagram.Format: ExpressibleByArgument {}
 extension DealFlowCommand {
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "graph",
             abstract: "Draw a workflow as a Mermaid state diagram or a Graphviz DOT graph.",
             discussion: """
                 Stages show their probability and outcome, transitions their name and guards, timers \

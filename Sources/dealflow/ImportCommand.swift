@@ -9,6 +9,7 @@ typealias DealFlowImportFormat = DealImportFile.Format
 extension DealFlowCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import deals from CSV or JSON lines, each with the stages it went through.",
             discussion: """
                 CSV: a header row with the columns workflow, id, owner, an optional stage_path such as \

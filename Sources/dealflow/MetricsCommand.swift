@@ -9,6 +9,7 @@ import Prometheus
 /// `dealflow metrics`: what the store knows, in the Prometheus text exposition format.
 struct Metrics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "metrics",
         abstract: "Print the Prometheus metrics of the database (for node_exporter's textfile collector).",
         discussion: """
             Counters come from the history, the audit table, the tasks and the outbox, so they count what \

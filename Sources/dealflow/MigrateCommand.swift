@@ -6,6 +6,7 @@ import Foundation
 extension DealFlowCommand.WorkflowCommand {
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Move the open deals of a workflow to a newer version.",
             discussion: """
                 Deals are pinned to the version they were created on, so a fixed guard or a new timer does \

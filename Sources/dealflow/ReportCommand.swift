@@ -10,6 +10,7 @@ import Foundation
 /// HTML page.
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract:
             "Pipeline KPIs: funnel, conversion, win rate, cycle, time in stage, velocity, forecast, stale deals, tasks.",
         discussion: """

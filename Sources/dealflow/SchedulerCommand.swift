@@ -14,6 +14,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Fire what is due, then sleep until the next item (or with --once, exit).",
             discussion: """
                 Task reminders (task.reminder events), escalations of tasks still open past their escalation \

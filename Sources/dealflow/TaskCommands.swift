@@ -13,6 +13,7 @@ struct TaskCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List tasks, by due time.",
             discussion: "Without --status, open tasks. Every matching task is listed unless --limit is given."
         )
@@ -88,7 +89,7 @@ struct TaskCommand: AsyncParsableCommand {
     }
 
     struct Done: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark an open task done.")
+        static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark an open task done.")
 
         @Argument(help: "The task's id.")
         var id: String
@@ -106,6 +107,7 @@ struct TaskCommand: AsyncParsableCommand {
 
     struct Snooze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "snooze",
             abstract: "Move an open task's due time later.",
             discussion: """
                 The duration is added to the task's due time, or to now if it is already overdue, in its \
@@ -142,6 +144,7 @@ struct TaskCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a follow-up task to a deal by hand.",
             discussion: """
                 --due takes a duration from now in the workflow's calendar ('2 days', '3 business days'), a \
@@ -198,6 +201,7 @@ struct TaskCommand: AsyncParsableCommand {
 
     struct Reassign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reassign",
             abstract: "Give an open task to someone else.",
             discussion: "An escalation aimed at the old assignee moves too. The change is logged with who made it."
         )

@@ -22,7 +22,10 @@ struct UserCommand: AsyncParsableCommand {
     )
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add someone to the roster with their roles.")
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Add someone to the roster with their roles."
+        )
 
         @Argument(help: "The id they act as (--actor).")
         var id: String
@@ -79,7 +82,7 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the roster.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the roster.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -105,6 +108,7 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Take someone off the roster.",
             discussion:
                 "Their deals and tasks keep their name: give them to someone with 'dealflow deal reassign --from'."
@@ -125,7 +129,7 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct Grant: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give a user one more role.")
+        static let configuration = CommandConfiguration(commandName: "grant", abstract: "Give a user one more role.")
 
         @Argument(help: "The user's id.")
         var id: String
@@ -147,7 +151,7 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take a role from a user.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Take a role from a user.")
 
         @Argument(help: "The user's id.")
         var id: String
@@ -169,6 +173,7 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Refusals: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "refusals",
             abstract: "List what the roster refused: who tried what, claiming which role, and why."
         )
 

@@ -5,6 +5,7 @@ import DealFlowYAML
 extension DealFlowCommand {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check workflow files and print every problem with its file, line and column.",
             discussion: """
                 Every error and warning of every file is reported, each with a stable code \

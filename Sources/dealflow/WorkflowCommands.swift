@@ -17,6 +17,7 @@ extension DealFlowCommand {
 extension DealFlowCommand.WorkflowCommand {
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Validate workflow files and store each as a new version.",
             discussion: """
                 A changed file becomes a new version: the file's own 'version' if it has one (refused if that \
@@ -72,7 +73,10 @@ extension DealFlowCommand.WorkflowCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the stored workflows and their versions.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the stored workflows and their versions."
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -115,6 +119,7 @@ extension DealFlowCommand.WorkflowCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a stored workflow version: its stages and transitions."
         )
 
