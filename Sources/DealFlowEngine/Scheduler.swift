@@ -135,7 +135,8 @@ public final class Scheduler: Sendable {
         for item in backlog where items.count < batchSize && keys.insert(item.key).inserted { items.append(item) }
         guard !items.isEmpty else { return (Report(), false) }
         var firings: [Firing] = []
-        for item in items { firings.append(try await firing(for: item, at: now)) }
+        let firedAt = DateTimeFormat.iso8601(now)
+        for item in items { firings.append(try await firing(for: item, at: now, firedAt: firedAt)) }
         let outcomes = try await store.perform(firings)
         var report = Report()
         for (firing, outcome) in zip(firings, outcomes) {
@@ -261,9 +262,9 @@ public final class Scheduler: Sendable {
 
     // MARK: - Deciding one item
 
-    private func firing(for item: DueItem, at now: Date) async throws -> Firing {
+    private func firing(for item: DueItem, at now: Date, firedAt: String) async throws -> Firing {
         let lateness: [(String, JSONValue)] = [
-            ("fired_at", .string(DateTimeFormat.iso8601(now))),
+            ("fired_at", .string(firedAt)),
             ("late_seconds", .int(max(0, Int(now.timeIntervalSince(item.dueAt).rounded(.down))))),
         ]
         switch item {

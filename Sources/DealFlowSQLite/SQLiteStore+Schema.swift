@@ -220,13 +220,23 @@ extension SQLiteStore {
                     """
             )
         }
-        migrator.registerMigration("v4 stage entries index for the reports") { db in
-            // The reports read every stage entry in deal order: from this index alone, without visiting
-            // the table for each of a million rows.
+        migrator.registerMigration("v4 indexes for the reports and the scheduler's backlog") { db in
             try db.execute(
                 sql: """
+                    -- The reports read every stage entry in deal order: from this index alone, without
+                    -- visiting the table for each of a million rows.
                     CREATE INDEX deal_history_stage_entries ON deal_history (deal_id, deal_version, at, to_stage)
                     WHERE kind IN ('created', 'transitioned');
+
+                    -- The scheduler takes due items in (due, id) order. Without the id in the index, a backlog
+                    -- due at one instant was sorted whole for every batch of 500.
+                    DROP INDEX tasks_awaiting_reminder;
+                    CREATE INDEX tasks_awaiting_reminder ON tasks (due_at, id) WHERE status = 'open' AND reminded_at IS NULL;
+                    DROP INDEX tasks_awaiting_escalation;
+                    CREATE INDEX tasks_awaiting_escalation ON tasks (escalate_at, id)
+                        WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL;
+                    DROP INDEX timers_pending;
+                    CREATE INDEX timers_pending ON timers (due_at, id) WHERE status = 'pending';
                     """
             )
         }
