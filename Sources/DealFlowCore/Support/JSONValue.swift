@@ -62,6 +62,12 @@ public enum JSONValue: Equatable, Sendable {
 
     private static func writeString(_ text: String, to output: inout String) {
         output += "\""
+        // Most strings (ids, names, instants) need no escape: appended whole, not scalar by scalar.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
