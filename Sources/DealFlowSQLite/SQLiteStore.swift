@@ -395,13 +395,17 @@ public final class SQLiteStore: DealStore {
         )
     }
 
-    static func nextSequence(_ db: Database) throws -> Int64 {
+    /// The first of `count` consecutive numbers of the history sequence, taken in one statement.
+    static func nextSequence(_ db: Database, count: Int = 1) throws -> Int64 {
         guard
-            let value = try Int64.fetchOne(
-                db.cachedStatement(sql: "UPDATE sequences SET value = value + 1 WHERE name = 'history' RETURNING value")
+            let last = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "UPDATE sequences SET value = value + ? WHERE name = 'history' RETURNING value"
+                ),
+                arguments: [count]
             )
         else { throw StoreError.unavailable("the history sequence is missing") }
-        return value
+        return last - Int64(count) + 1
     }
 
     /// Writes one change inside the caller's transaction.
@@ -449,7 +453,9 @@ public final class SQLiteStore: DealStore {
                 throw StoreError.duplicateDeal(deal.id)
             }
         }
+        var sequence = change.history.isEmpty ? 0 : try nextSequence(db, count: change.history.count)
         for entry in change.history {
+            defer { sequence += 1 }
             try execute(
                 db,
                 sql: """
@@ -457,7 +463,7 @@ public final class SQLiteStore: DealStore {
                     to_stage, changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    try nextSequence(db), deal.id, entry.dealVersion, entry.kind, Millis(entry.at), entry.actor,
+                    sequence, deal.id, entry.dealVersion, entry.kind, Millis(entry.at), entry.actor,
                     entry.role,
                     entry.transition, entry.from, entry.to, entry.changes, entry.note,
                 ]

@@ -74,15 +74,25 @@ extension DealRecord {
     /// always the same text.
     public var storedFields: String {
         get throws {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(fields), as: UTF8.self)
+            // Written by hand rather than by Foundation's encoder: every change of every deal passes here.
+            JSONValue.object(fields.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+                .rendered(compact: true)
         }
     }
 
     /// Fields read back from ``storedFields``.
     public static func fields(stored text: String) throws -> [String: String] {
-        try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        guard case .object(let members) = try JSONValue.parse(text) else {
+            throw StoreError.unavailable("a deal's stored fields are not a JSON object: \(text.prefix(80))")
+        }
+        var fields = [String: String](minimumCapacity: members.count)
+        for (name, value) in members {
+            guard case .string(let text) = value else {
+                throw StoreError.unavailable("a deal's stored field '\(name)' is not a string")
+            }
+            fields[name] = text
+        }
+        return fields
     }
 }
 
