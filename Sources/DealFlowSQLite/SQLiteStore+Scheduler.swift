@@ -10,7 +10,7 @@ extension SQLiteStore: SchedulerStore {
             // Three ordered reads on partial indexes, merged: cheaper than sorting a union of every due row.
             // The indexes are named: without statistics the planner prefers the (status, due) indexes and
             // then sorts every due row by id, once per batch.
-            let reminders = try Row.fetchAll(
+            let reminders = try SQLiteStore.decodeRows(
                 db,
                 sql: """
                     SELECT * FROM tasks INDEXED BY tasks_awaiting_reminder
@@ -18,8 +18,8 @@ extension SQLiteStore: SchedulerStore {
                     ORDER BY due_at, id LIMIT ?
                     """,
                 arguments: arguments
-            ).map { DueItem.reminder(SQLiteStore.taskRecord($0)) }
-            let escalations = try Row.fetchAll(
+            ) { DueItem.reminder(SQLiteStore.taskRecord($0)) }
+            let escalations = try SQLiteStore.decodeRows(
                 db,
                 sql: """
                     SELECT * FROM tasks INDEXED BY tasks_awaiting_escalation
@@ -27,15 +27,15 @@ extension SQLiteStore: SchedulerStore {
                     AND escalate_at <= ? AND escalate_at > ? ORDER BY escalate_at, id LIMIT ?
                     """,
                 arguments: arguments
-            ).map { DueItem.escalation(SQLiteStore.taskRecord($0)) }
-            let timers = try Row.fetchAll(
+            ) { DueItem.escalation(SQLiteStore.taskRecord($0)) }
+            let timers = try SQLiteStore.decodeRows(
                 db,
                 sql: """
                     SELECT * FROM timers INDEXED BY timers_pending WHERE status = 'pending' AND due_at <= ? AND due_at > ?
                     ORDER BY due_at, id LIMIT ?
                     """,
                 arguments: arguments
-            ).map { DueItem.timer(SQLiteStore.timerRecord($0)) }
+            ) { DueItem.timer(SQLiteStore.timerRecord($0)) }
             // Each key is built once, not at every comparison of the sort.
             let keyed = (reminders + escalations + timers).map { (dueAt: $0.dueAt, key: $0.key, item: $0) }
             return keyed.sorted { ($0.dueAt, $0.key) < ($1.dueAt, $1.key) }.prefix(limit).map(\.item)

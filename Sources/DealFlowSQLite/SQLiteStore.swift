@@ -174,8 +174,13 @@ public final class SQLiteStore: DealStore {
 
     public func deal(id: String) async throws -> DealRecord? {
         try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM deals WHERE id = ?"), arguments: [id])
-                .map(SQLiteStore.dealRecord)
+            try SQLiteStore.decodeRows(
+                db,
+                sql: "SELECT * FROM deals WHERE id = ?",
+                arguments: [id],
+                SQLiteStore.dealRecord
+            )
+            .first
         }
     }
 
@@ -408,12 +413,27 @@ public final class SQLiteStore: DealStore {
         return last - Int64(count) + 1
     }
 
-    /// Writes one change inside the caller's transaction.
+    /// The rows of a query decoded as they are stepped, by a statement compiled once per connection.
+    /// Unlike `Row.fetchAll`, no row is copied, and a column is found by name through the statement's
+    /// index rather than by comparing lowercased names one by one.
+    static func decodeRows<T>(
+        _ db: Database,
+        sql: String,
+        arguments: StatementArguments = [],
+        _ decode: (Row) throws -> T
+    ) throws -> [T] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        var decoded: [T] = []
+        while let row = try rows.next() { decoded.append(try decode(row)) }
+        return decoded
+    }
+
     /// Runs one of the write path's statements, compiled once per connection and reused.
     static func execute(_ db: Database, sql: String, arguments: StatementArguments) throws {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
+    /// Writes one change inside the caller's transaction.
     static func apply(_ change: DealChange, in db: Database) throws -> ChangeReceipt {
         let deal = change.deal
         if let (key, _, _) = change.idempotency, let first = try idempotentResult(dealID: deal.id, key: key, in: db) {
