@@ -23,11 +23,14 @@ trap cleanup EXIT
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 echo "preparing the peers in $work" >&2
-if ! command -v php >/dev/null || [ ! -f /usr/share/php/Symfony/Component/Workflow/autoload.php ]; then
+curl_headers="$(ls /usr/include/curl/curl.h /usr/include/*/curl/curl.h 2>/dev/null | head -1)"
+if ! command -v php >/dev/null || [ ! -f /usr/share/php/Symfony/Component/Workflow/autoload.php ] \
+    || [ -z "$curl_headers" ]; then
     if [ "$(id -u)" = 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-symfony-workflow php-symfony-event-dispatcher >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-symfony-workflow php-symfony-event-dispatcher \
+            libcurl4-openssl-dev >&2
     else
-        echo "install php-cli and php-symfony-workflow (Debian) first" >&2
+        echo "install php-cli, php-symfony-workflow and libcurl4-openssl-dev (Debian) first" >&2
         exit 1
     fi
 fi
@@ -38,7 +41,8 @@ python3 -m venv "$work/venv"
 cc -O2 -o "$work/fsync_rate" "$here/peers/fsync_rate.c"
 
 echo "building DealFlow (release)" >&2
-(cd "$root" && swift build -c release --product dealflow >&2)
+# The CLI as the operator's guide installs it (runtime linked statically), for the whole-process rows.
+(cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build/static --product dealflow >&2)
 (cd "$here" && swift build -c release >&2)
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
