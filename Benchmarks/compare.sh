@@ -2,12 +2,14 @@
 # DealFlow against the engines a user would otherwise pick, measured side by side in one run on this
 # machine, and printed as a table (the README's performance section is its output).
 #
-#   Benchmarks/compare.sh            # the full run: about 25 minutes on 2 cores
+#   Benchmarks/compare.sh            # the full run: about 35 minutes on 2 cores, the builds included
 #   Benchmarks/compare.sh --quick    # smaller peer runs, to try the script
 #
 # It installs what the peers need: PHP and Symfony Workflow from Debian (apt-get, when run as root and
-# missing), the Python peers from PyPI into a temporary virtualenv; it compiles the fdatasync probe and
-# starts a throwaway PostgreSQL server (as the `postgres` user when run as root) for the PostgreSQL rows.
+# missing; with libcurl's development package, which the static link of the CLI needs), the Python peers
+# from PyPI into a temporary virtualenv; it compiles the fdatasync probe, builds the CLI as the operator's
+# guide installs it (runtime linked statically, in .build/static) and starts a throwaway PostgreSQL
+# server (as the `postgres` user when run as root) for the PostgreSQL rows.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -23,7 +25,7 @@ trap cleanup EXIT
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 echo "preparing the peers in $work" >&2
-curl_headers="$(ls /usr/include/curl/curl.h /usr/include/*/curl/curl.h 2>/dev/null | head -1)"
+curl_headers="$(ls /usr/include/curl/curl.h /usr/include/*/curl/curl.h 2>/dev/null | head -1 || true)"
 if ! command -v php >/dev/null || [ ! -f /usr/share/php/Symfony/Component/Workflow/autoload.php ] \
     || [ -z "$curl_headers" ]; then
     if [ "$(id -u)" = 0 ]; then

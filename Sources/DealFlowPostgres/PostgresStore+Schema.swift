@@ -231,6 +231,15 @@ extension PostgresStore {
                 FOR EACH STATEMENT EXECUTE FUNCTION dealflow_refuse_change();
             """
         ),
+        (
+            "v4 indexes for the reports and the scheduler's backlog",
+            """
+            -- The stage entries in deal order, from the index alone (the scheduler's partial indexes have
+            -- carried the id here since v2; SQLite's gained it in this migration).
+            CREATE INDEX deal_history_stage_entries ON deal_history (deal_id, deal_version, at, to_stage)
+                WHERE kind IN ('created', 'transitioned');
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Processes starting at once

@@ -7,8 +7,9 @@ import GRDBSQLite
 
 extension SQLiteStore: PipelineHistorySource {
     /// Two cursors in one read transaction, both in deal id order: the deals of the workflow (their
-    /// fields' JSON read once per deal) and the whole history in its `(deal_id, deal_version)` index
-    /// order, so that SQLite neither sorts nor joins; entries of other deals are skipped. Each deal's
+    /// fields' JSON read once per deal) and the history's stage entries from the partial index
+    /// `deal_history_stage_entries` (deal, version, instant, stage), so that SQLite neither sorts, joins
+    /// nor visits the table; entries of other deals are skipped. Each deal's
     /// timeline is built, handed to the reducer and dropped before the next.
     ///
     /// - Complexity: O(history) time, O(one deal's history) memory.

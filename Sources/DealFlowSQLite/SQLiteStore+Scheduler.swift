@@ -72,22 +72,24 @@ extension SQLiteStore: SchedulerStore {
     public func perform(_ firings: [Firing]) async throws -> [FiringOutcome] {
         try await write { db in
             try firings.map { firing in
-                // Only a deal change can be refused after the claim (its compare-and-set), so only a firing
-                // with one needs a savepoint to take the claim back. Any other failure ends the batch's
-                // transaction, claims and all.
-                guard firing.change != nil else {
-                    guard try SQLiteStore.claim(firing, in: db) else { return FiringOutcome.skipped }
-                    try SQLiteStore.writeEffects(of: firing, in: db)
+                func perform() throws -> FiringOutcome {
+                    guard try SQLiteStore.claim(firing, in: db) else { return .skipped }
+                    if let change = firing.change { _ = try SQLiteStore.apply(change, in: db) }
+                    if let attempt = firing.attempt { try SQLiteStore.insertAttempt(attempt, in: db) }
+                    try SQLiteStore.insert(firing.tasks, in: db)
+                    try SQLiteStore.insert(firing.timers, in: db)
+                    try SQLiteStore.insert(firing.events, in: db)
                     return .performed
                 }
+                // Only a deal change can be refused after the claim (its compare-and-set), so only a
+                // firing with one needs a savepoint to take the claim back. Any other failure ends the
+                // batch's transaction, claims and all.
+                guard firing.change != nil else { return try perform() }
                 var outcome = FiringOutcome.skipped
                 do {
                     try db.inSavepoint {
-                        guard try SQLiteStore.claim(firing, in: db) else { return .rollback }
-                        if let change = firing.change { _ = try SQLiteStore.apply(change, in: db) }
-                        try SQLiteStore.writeEffects(of: firing, in: db)
-                        outcome = .performed
-                        return .commit
+                        outcome = try perform()
+                        return outcome == .performed ? .commit : .rollback
                     }
                 } catch StoreError.versionConflict {
                     outcome = .conflict
@@ -95,13 +97,6 @@ extension SQLiteStore: SchedulerStore {
                 return outcome
             }
         }
-    }
-
-    private static func writeEffects(of firing: Firing, in db: Database) throws {
-        if let attempt = firing.attempt { try insertAttempt(attempt, in: db) }
-        try insert(firing.tasks, in: db)
-        try insert(firing.timers, in: db)
-        try insert(firing.events, in: db)
     }
 
     /// Marks the item fired if it is still exactly as it was read; `false` when it is not.

@@ -415,7 +415,8 @@ public final class SQLiteStore: DealStore {
 
     /// The rows of a query decoded as they are stepped, by a statement compiled once per connection.
     /// Unlike `Row.fetchAll`, no row is copied, and a column is found by name through the statement's
-    /// index rather than by comparing lowercased names one by one.
+    /// index rather than by comparing lowercased names one by one. `decode` only reads its row: it must
+    /// not keep it, nor query `db` (a cached statement with the same SQL would restart this cursor).
     static func decodeRows<T>(
         _ db: Database,
         sql: String,

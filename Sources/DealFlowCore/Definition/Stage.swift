@@ -22,7 +22,7 @@ public enum ForecastCategory: String, Hashable, Sendable, CaseIterable {
 public struct Stage: Sendable {
     /// The stage's parts, shared by copies until one of them changes: the machine looks stages up on
     /// every decision, and a shared copy costs one reference count instead of one per part.
-    private final class Parts: @unchecked Sendable {  // changed only while uniquely referenced
+    private struct Parts {
         var name: String
         var location: SourceLocation
         var initialLocation: SourceLocation?
@@ -35,119 +35,79 @@ public struct Stage: Sendable {
         var onEnter: [Action]
         var onExit: [Action]
         var timers: [StageTimer]
-
-        init(
-            name: String,
-            location: SourceLocation,
-            initialLocation: SourceLocation?,
-            probability: Located<ExactDecimal>?,
-            forecast: Located<ForecastCategory>?,
-            guidance: String?,
-            requires: [Located<String>],
-            rotAfter: Located<CalendarDuration>?,
-            outcome: Located<Outcome>?,
-            onEnter: [Action],
-            onExit: [Action],
-            timers: [StageTimer]
-        ) {
-            self.name = name
-            self.location = location
-            self.initialLocation = initialLocation
-            self.probability = probability
-            self.forecast = forecast
-            self.guidance = guidance
-            self.requires = requires
-            self.rotAfter = rotAfter
-            self.outcome = outcome
-            self.onEnter = onEnter
-            self.onExit = onExit
-            self.timers = timers
-        }
-
-        func copy() -> Parts {
-            Parts(
-                name: name,
-                location: location,
-                initialLocation: initialLocation,
-                probability: probability,
-                forecast: forecast,
-                guidance: guidance,
-                requires: requires,
-                rotAfter: rotAfter,
-                outcome: outcome,
-                onEnter: onEnter,
-                onExit: onExit,
-                timers: timers
-            )
-        }
     }
 
-    private var parts: Parts
+    private final class Box: @unchecked Sendable {  // changed only while uniquely referenced
+        var parts: Parts
+        init(_ parts: Parts) { self.parts = parts }
+    }
 
-    private mutating func changing() -> Parts {
-        if !isKnownUniquelyReferenced(&parts) { parts = parts.copy() }
-        return parts
+    private var box: Box
+
+    private mutating func changing() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.parts) }
+        return box
     }
 
     /// The stage's name, exactly as written.
     public var name: String {
-        get { parts.name }
-        set { changing().name = newValue }
+        get { box.parts.name }
+        set { changing().parts.name = newValue }
     }
     /// Where the stage's key is written.
     public var location: SourceLocation {
-        get { parts.location }
-        set { changing().location = newValue }
+        get { box.parts.location }
+        set { changing().parts.location = newValue }
     }
     /// Where `initial: true` is written, if it is.
     public var initialLocation: SourceLocation? {
-        get { parts.initialLocation }
-        set { changing().initialLocation = newValue }
+        get { box.parts.initialLocation }
+        set { changing().parts.initialLocation = newValue }
     }
     /// The win probability in percent, for the weighted forecast.
     public var probability: Located<ExactDecimal>? {
-        get { parts.probability }
-        set { changing().probability = newValue }
+        get { box.parts.probability }
+        set { changing().parts.probability = newValue }
     }
     /// The forecast category, when the file gives one.
     public var forecast: Located<ForecastCategory>? {
-        get { parts.forecast }
-        set { changing().forecast = newValue }
+        get { box.parts.forecast }
+        set { changing().parts.forecast = newValue }
     }
     /// What a rep should do in this stage.
     public var guidance: String? {
-        get { parts.guidance }
-        set { changing().guidance = newValue }
+        get { box.parts.guidance }
+        set { changing().parts.guidance = newValue }
     }
     /// Fields that must be set to enter or stay in this stage.
     public var requires: [Located<String>] {
-        get { parts.requires }
-        set { changing().requires = newValue }
+        get { box.parts.requires }
+        set { changing().parts.requires = newValue }
     }
     /// How long a deal may idle here before it is stale.
     public var rotAfter: Located<CalendarDuration>? {
-        get { parts.rotAfter }
-        set { changing().rotAfter = newValue }
+        get { box.parts.rotAfter }
+        set { changing().parts.rotAfter = newValue }
     }
     /// Whether entering the stage wins or loses the deal.
     public var outcome: Located<Outcome>? {
-        get { parts.outcome }
-        set { changing().outcome = newValue }
+        get { box.parts.outcome }
+        set { changing().parts.outcome = newValue }
     }
     /// Actions run when a deal enters the stage.
     public var onEnter: [Action] {
-        get { parts.onEnter }
-        set { changing().onEnter = newValue }
+        get { box.parts.onEnter }
+        set { changing().parts.onEnter = newValue }
     }
     /// Actions run when a deal leaves the stage.
     public var onExit: [Action] {
-        get { parts.onExit }
-        set { changing().onExit = newValue }
+        get { box.parts.onExit }
+        set { changing().parts.onExit = newValue }
     }
     /// Timers scheduled when a deal enters the stage and cancelled when it leaves.
     public var timers: [StageTimer] {
-        get { parts.timers }
-        set { changing().timers = newValue }
+        get { box.parts.timers }
+        set { changing().parts.timers = newValue }
     }
 
     /// Creates a stage.
@@ -165,19 +125,21 @@ public struct Stage: Sendable {
         onExit: [Action] = [],
         timers: [StageTimer] = []
     ) {
-        parts = Parts(
-            name: name,
-            location: location,
-            initialLocation: initialLocation,
-            probability: probability,
-            forecast: forecast,
-            guidance: guidance,
-            requires: requires,
-            rotAfter: rotAfter,
-            outcome: outcome,
-            onEnter: onEnter,
-            onExit: onExit,
-            timers: timers
+        box = Box(
+            Parts(
+                name: name,
+                location: location,
+                initialLocation: initialLocation,
+                probability: probability,
+                forecast: forecast,
+                guidance: guidance,
+                requires: requires,
+                rotAfter: rotAfter,
+                outcome: outcome,
+                onEnter: onEnter,
+                onExit: onExit,
+                timers: timers
+            )
         )
     }
 

@@ -171,6 +171,7 @@ private struct JSONReader {
                     {
                         position += 2
                         let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid \\u escape") }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let decoded = Unicode.Scalar(code) else { throw error("invalid \\u escape") }

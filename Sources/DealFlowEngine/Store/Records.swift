@@ -70,8 +70,8 @@ public struct DealRecord: Hashable, Sendable {
 }
 
 extension DealRecord {
-    /// The fields as every store keeps them: one JSON object, keys sorted, so that the same fields are
-    /// always the same text.
+    /// The fields as every store keeps them: one JSON object, keys sorted (by code point; rows written
+    /// before 2026-12 sorted them as Foundation does), so that the same fields are always the same text.
     public var storedFields: String {
         get throws {
             // Written by hand rather than by Foundation's encoder: every change of every deal passes here.
@@ -80,10 +80,16 @@ extension DealRecord {
         }
     }
 
-    /// Fields read back from ``storedFields``.
+    /// Fields read back from ``storedFields`` (or from the text Foundation's encoder wrote before).
     public static func fields(stored text: String) throws -> [String: String] {
-        guard case .object(let members) = try JSONValue.parse(text) else {
-            throw StoreError.unavailable("a deal's stored fields are not a JSON object: \(text.prefix(80))")
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(text)
+        } catch {
+            throw StoreError.unavailable("a deal's stored fields are not valid JSON (\(error))")
+        }
+        guard case .object(let members) = value else {
+            throw StoreError.unavailable("a deal's stored fields are not a JSON object")
         }
         var fields = [String: String](minimumCapacity: members.count)
         for (name, value) in members {
