@@ -407,7 +407,7 @@ public final class Engine: Sendable {
                 throw error(for: decision, dealID: dealID)
             }
         }
-        throw try await persistentConflict(dealID)
+        throw EngineError.contention(dealID)
     }
 
     /// `fire propose --set amount=5000 --note "..."`: what an idempotency key stands for.
@@ -422,10 +422,6 @@ public final class Engine: Sendable {
         }
         if let note { words.append("--note \(Value.quoted(note))") }
         return words.joined(separator: " ")
-    }
-
-    private func persistentConflict(_ dealID: String) async throws -> EngineError {
-        .contention(dealID)
     }
 
     private func error(for decision: Decision, dealID: String) -> EngineError {

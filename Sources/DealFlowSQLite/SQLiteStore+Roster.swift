@@ -31,8 +31,8 @@ extension SQLiteStore: RosterStore {
     }
 
     static func users(in db: Database) throws -> [RosterUser] {
-        // Read before every acting command: compiled once per connection.
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, name, roles FROM users ORDER BY id")).map { row in
+        // Read before every acting command.
+        try SQLiteStore.decodeRows(db, sql: "SELECT id, name, roles FROM users ORDER BY id") { row in
             RosterUser(id: row["id"], name: row["name"], roles: try RosterUser.roles(stored: row["roles"]))
         }
     }

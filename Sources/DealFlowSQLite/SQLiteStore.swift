@@ -368,10 +368,12 @@ public final class SQLiteStore: DealStore {
     }
 
     static func idempotentResult(dealID: String, key: String, in db: Database) throws -> IdempotentResult? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT request, result FROM idempotency_keys WHERE deal_id = ? AND key = ?"),
+        try decodeRows(
+            db,
+            sql: "SELECT request, result FROM idempotency_keys WHERE deal_id = ? AND key = ?",
             arguments: [dealID, key]
-        ).map { IdempotentResult(request: $0["request"], result: $0["result"]) }
+        ) { IdempotentResult(request: $0["request"], result: $0["result"]) }
+        .first
     }
 
     // MARK: - Writing
