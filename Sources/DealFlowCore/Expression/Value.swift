@@ -61,11 +61,22 @@ public enum DateTimeFormat {
         let (date, secondOfDay) = ZonedCalendar.utc.local(instant)
         let fraction = instant.timeIntervalSince1970 - instant.timeIntervalSince1970.rounded(.down)
         let millis = Int((fraction * 1000).rounded())
-        let hours = LocalDate.pad(secondOfDay / 3600, 2)
-        let minutes = LocalDate.pad(secondOfDay / 60 % 60, 2)
-        let seconds = LocalDate.pad(secondOfDay % 60, 2)
-        let fractionText = millis > 0 && millis < 1000 ? "." + LocalDate.pad(millis, 3) : ""
-        return "\(date)T\(hours):\(minutes):\(seconds)\(fractionText)Z"
+        // Built as bytes: every stored event, history row and due item renders instants.
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        date.append(to: &text)
+        text.append(UInt8(ascii: "T"))
+        LocalDate.appendDigits(secondOfDay / 3600, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        LocalDate.appendDigits(secondOfDay / 60 % 60, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        LocalDate.appendDigits(secondOfDay % 60, width: 2, to: &text)
+        if millis > 0 && millis < 1000 {
+            text.append(UInt8(ascii: "."))
+            LocalDate.appendDigits(millis, width: 3, to: &text)
+        }
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or an offset `±HH:MM`; refuses anything else,

@@ -17,70 +17,85 @@ public enum JSONValue: Equatable, Sendable {
     /// Two-space indented text with a trailing newline, for people; or one line with no spaces, for
     /// storage and JSON lines.
     public func rendered(compact: Bool = false) -> String {
-        var output = ""
+        // Written as UTF-8 bytes and made a String once: appending to a String checks its capacity,
+        // counts and flags on every piece (half of the scheduler's time per reminder went there).
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
         write(to: &output, indent: compact ? nil : 0)
-        return compact ? output : output + "\n"
+        if !compact { output.append(UInt8(ascii: "\n")) }
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private func write(to output: inout String, indent: Int?) {
-        let padding = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
-        let closing = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
-        let next = indent.map { $0 + 1 }
+    private func write(to output: inout [UInt8], indent: Int?) {
         switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .number(let text): output += text
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .number(let text): output.append(contentsOf: text.utf8)
         case .string(let text): JSONValue.writeString(text, to: &output)
         case .array(let items):
             guard !items.isEmpty else {
-                output += "[]"
+                output.append(contentsOf: "[]".utf8)
                 return
             }
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                output += padding
-                item.write(to: &output, indent: next)
-                if index < items.count - 1 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONValue.newLine(&output, indent: indent.map { $0 + 1 })
+                item.write(to: &output, indent: indent.map { $0 + 1 })
             }
-            output += closing + "]"
+            JSONValue.newLine(&output, indent: indent)
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
             guard !members.isEmpty else {
-                output += "{}"
+                output.append(contentsOf: "{}".utf8)
                 return
             }
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (index, (key, value)) in members.enumerated() {
-                output += padding
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONValue.newLine(&output, indent: indent.map { $0 + 1 })
                 JSONValue.writeString(key, to: &output)
-                output += indent == nil ? ":" : ": "
-                value.write(to: &output, indent: next)
-                if index < members.count - 1 { output += "," }
+                output.append(UInt8(ascii: ":"))
+                if indent != nil { output.append(UInt8(ascii: " ")) }
+                value.write(to: &output, indent: indent.map { $0 + 1 })
             }
-            output += closing + "}"
+            JSONValue.newLine(&output, indent: indent)
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        // Most strings (ids, names, instants) need no escape: appended whole, not scalar by scalar.
+    /// A line break and two spaces per level, when indenting.
+    private static func newLine(_ output: inout [UInt8], indent: Int?) {
+        guard let indent else { return }
+        output.append(UInt8(ascii: "\n"))
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+    }
+
+    private static func writeString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        // Most strings (ids, names, instants) need no escape: copied whole, not byte by byte.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output += text
-            output += "\""
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
             return
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+            case ..<0x20:
+                // Control characters as \u00XX; every other byte, UTF-8 included, as it is.
+                output.append(contentsOf: #"\u00"#.utf8)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0xF)])
+            default: output.append(byte)
             }
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -75,7 +75,19 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        "\(LocalDate.pad(year, 4))-\(LocalDate.pad(month, 2))-\(LocalDate.pad(day, 2))"
+        var text: [UInt8] = []
+        text.reserveCapacity(10)
+        append(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `YYYY-MM-DD` as UTF-8, for callers that build a longer text (instants, stored events).
+    func append(to text: inout [UInt8]) {
+        LocalDate.appendDigits(year, width: 4, to: &text)
+        text.append(UInt8(ascii: "-"))
+        LocalDate.appendDigits(month, width: 2, to: &text)
+        text.append(UInt8(ascii: "-"))
+        LocalDate.appendDigits(day, width: 2, to: &text)
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
@@ -114,6 +126,26 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
             value = value * 10 + Int(scalar.value - 48)
         }
         return value
+    }
+
+    /// A non-negative number in decimal, zero-padded to `width` digits (all of them when it has more).
+    static func appendDigits(_ value: Int, width: Int, to text: inout [UInt8]) {
+        var digits = 1
+        var limit = 10
+        while value >= limit, digits < 19 {
+            digits += 1
+            limit &*= 10
+        }
+        let count = max(digits, width)
+        let start = text.count
+        text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var rest = value
+        var position = start + count - 1
+        while rest > 0 {
+            text[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            position -= 1
+        }
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {
