@@ -65,18 +65,20 @@ extension Engine {
         dealID: String,
         actor: Actor
     ) async throws -> DealView {
-        let actor = try await authorize(actor, action: "deal note \(dealID) --kind \(kind.rawValue)", dealID: dealID)
-        return try await change(dealID) { view in
-            DealMachine.log(kind, text: text, on: view.deal, workflow: view.workflow, actor: actor, now: clock.now())
+        let action = "deal note \(dealID) --kind \(kind.rawValue)"
+        return try await change(dealID, actor: actor, action: action) { [clock] view, acting in
+            DealMachine.log(kind, text: text, on: view.deal, workflow: view.workflow, actor: acting, now: clock.now())
         }.view
     }
 
     /// Gives one deal to another owner; its open tasks assigned to the old owner move with it.
     public func reassign(dealID: String, to owner: String, actor: Actor) async throws -> Reassignment {
-        let actor = try await authorize(actor, action: "deal reassign \(dealID) --to \(owner)", dealID: dealID)
+        let action = "deal reassign \(dealID) --to \(owner)"
+        // The actor's refusal comes before the new owner's: authorized here, before the roster check.
+        let actor = try await authorize(actor, action: action, dealID: dealID)
         try await checkOnRoster(owner)
-        let changed = try await change(dealID) { view in
-            DealMachine.reassign(view.deal, to: owner, workflow: view.workflow, actor: actor, now: clock.now())
+        let changed = try await change(dealID, actor: actor, action: action) { [clock] view, acting in
+            DealMachine.reassign(view.deal, to: owner, workflow: view.workflow, actor: acting, now: clock.now())
         }
         return Reassignment(
             dealID: dealID,

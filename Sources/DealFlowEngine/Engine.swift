@@ -8,7 +8,9 @@ import Synchronization
 /// Each command reads the deal, asks ``DealMachine`` to decide, and performs the decision in one
 /// transaction, as a compare-and-set on the deal's version: if another process changed the deal
 /// meanwhile, the engine decides again on the fresh state (or, with an expected version, reports the
-/// conflict). Nothing acknowledged is lost and no update overwrites another.
+/// conflict). On a ``SerializedDealStore`` (SQLite) the read and the decision happen inside that
+/// transaction, so no other process comes in between. Nothing acknowledged is lost and no update
+/// overwrites another.
 ///
 /// ```swift
 /// let engine = Engine(store: try SQLiteStore(path: "dealflow.sqlite"), clock: SystemClock())
@@ -122,20 +124,25 @@ public final class Engine: Sendable {
 
     /// A workflow version (the highest when `version` is `nil`), validated and cached.
     public func workflow(id: String, version: Int? = nil) async throws -> ValidatedWorkflow {
-        if let version, let cached = cache.withLock({ $0["\(id)@\(version)"] }) { return cached }
+        if let version, let cached = cachedWorkflow(id: id, version: version) { return cached }
         guard let stored = try await store.workflow(id: id, version: version) else {
             if version != nil, try await store.workflow(id: id, version: nil) != nil {
                 throw EngineError.invalidInput(Rejection(.invalidValue, "workflow '\(id)' has no version \(version!)"))
             }
             throw EngineError.unknownWorkflow(id)
         }
+        if let cached = cachedWorkflow(id: id, version: stored.version) { return cached }
         let key = "\(id)@\(stored.version)"
-        if let cached = cache.withLock({ $0[key] }) { return cached }
         let loaded = WorkflowLoader.load(source: stored.source, file: stored.file)
         guard let validated = loaded.validated else { throw EngineError.invalidWorkflow(loaded) }
         let numbered = validated.numbered(stored.version)
         cache.withLock { $0[key] = numbered }
         return numbered
+    }
+
+    /// A workflow version already loaded and validated by this engine.
+    func cachedWorkflow(id: String, version: Int) -> ValidatedWorkflow? {
+        cache.withLock { $0["\(id)@\(version)"] }
     }
 
     /// The identifiers of the stored workflows, sorted.
@@ -285,46 +292,165 @@ public final class Engine: Sendable {
     ) async throws -> (DealView, changes: [FieldChange]) {
         let started = ContinuousClock.now
         defer { metrics.finished("update", since: started) }
-        let actor = try await authorize(actor, action: "deal set \(dealID)", dealID: dealID)
-        let changed = try await change(dealID) { current in
+        let changed = try await change(dealID, actor: actor, action: "deal set \(dealID)") { [clock] current, acting in
             DealMachine.decide(
                 .update(input: input),
                 deal: current.deal,
                 workflow: current.workflow,
-                actor: actor,
+                actor: acting,
                 now: clock.now()
             )
         }
         return (changed.view, changed.applied?.entry.changes ?? [])
     }
 
-    /// Decides a change of one deal on its current state and commits it, deciding again when another
-    /// process changed the deal meanwhile: the deal before and after, and what was applied and
-    /// committed (`nil` when the decision was that nothing changes). For every command but `fire`, whose
-    /// blocked attempts, refusals and idempotency keys need more.
-    func change(
-        _ dealID: String,
-        decide: (DealView) -> Decision
-    ) async throws -> (view: DealView, before: DealView, applied: AppliedChange?, receipt: ChangeReceipt?) {
+    /// What a command decided on a deal, as ``act(on:actor:action:idempotencyKey:_:)`` hands it back.
+    enum Step<Outcome: Sendable>: Sendable {
+        /// Decided: what the command goes on with once its writing is committed.
+        case decided(Outcome)
+        /// Refused, its writing (the refusal) kept: thrown once that is committed.
+        case failed(EngineError)
+        /// The deal's workflow version is not loaded yet: load it, then act again.
+        case needsWorkflow(id: String, version: Int)
+    }
+
+    /// Runs one command on one deal: checks the actor against the roster, reads the deal, lets `decide`
+    /// choose what to write, and writes it. On a ``SerializedDealStore`` that is one transaction. On any
+    /// other store it is separate reads and a commit that is a compare-and-set, which throws
+    /// ``StoreError/versionConflict(dealID:expected:actual:)`` when another process changed the deal
+    /// meanwhile: the caller then decides again.
+    ///
+    /// `decide` gets the actor as the roster lets them act, the deal with its workflow, and what the
+    /// idempotency key was first used for. It may run inside the store's transaction: it must not wait.
+    func act<Outcome: Sendable>(
+        on dealID: String,
+        actor: Actor,
+        action: String,
+        idempotencyKey: String? = nil,
+        _ decide:
+            @escaping @Sendable (_ acting: Actor, _ current: DealView, _ first: IdempotentResult?) throws -> (
+                DealWriting, Step<Outcome>
+            )
+    ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
         for _ in 0..<Engine.attempts {
-            let current = try await deal(id: dealID)
-            let decision = decide(current)
-            switch decision {
-            case .unchanged: return (current, current, nil, nil)
-            case .applied(let applied):
-                let committed = record(applied, workflow: current.workflow)
-                do {
-                    let receipts = try await store.commit([committed])
-                    metrics.committed(committed)
-                    return (DealView(deal: applied.deal, workflow: current.workflow), current, applied, receipts.first)
-                } catch StoreError.versionConflict {
-                    continue  // Another process changed the deal: decide again on the fresh state.
+            let now = clock.now()
+            let (step, receipt) = try await transact(dealID: dealID, idempotencyKey: idempotencyKey) {
+                [self] reading -> (DealWriting, Step<Outcome>) in
+                var acting = actor
+                switch Roster.authorize(actor, among: reading.users) {
+                case .success(let authorized): acting = authorized
+                case .failure(let refusal):
+                    let record = AccessRefusal(
+                        at: now,
+                        actor: actor.id,
+                        role: actor.role,
+                        action: action,
+                        dealID: dealID,
+                        reason: refusal.reason
+                    )
+                    let error = EngineError.actorRefused(actor: actor.id, action: action, reason: refusal.reason)
+                    return (DealWriting(refusal: record), .failed(error))
                 }
-            case .rejected, .blocked, .refused:
-                throw error(for: decision, dealID: dealID)
+                guard let record = reading.deal else { throw EngineError.unknownDeal(dealID) }
+                guard let workflow = cachedWorkflow(id: record.workflowID, version: record.workflowVersion) else {
+                    return (DealWriting(), .needsWorkflow(id: record.workflowID, version: record.workflowVersion))
+                }
+                let current = DealView(deal: try Deal(record: record, workflow: workflow), workflow: workflow)
+                return try decide(acting, current, reading.idempotentResult)
+            }
+            switch step {
+            case .decided(let outcome): return (outcome, receipt)
+            case .failed(let error): throw error
+            case .needsWorkflow(let id, let version): _ = try await workflow(id: id, version: version)
             }
         }
         throw EngineError.contention(dealID)
+    }
+
+    /// ``SerializedDealStore/transact(dealID:idempotencyKey:_:)`` on any store: one transaction on a
+    /// serialized one; on another, the reads, then the writes, the change as a compare-and-set.
+    private func transact<Outcome: Sendable>(
+        dealID: String,
+        idempotencyKey: String?,
+        _ decide: @escaping @Sendable (DealReading) throws -> (DealWriting, Outcome)
+    ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
+        if let serialized = store as? any SerializedDealStore {
+            return try await serialized.transact(dealID: dealID, idempotencyKey: idempotencyKey, decide)
+        }
+        let roster = store as? any RosterStore
+        var reading = DealReading(deal: nil, users: try await roster?.users() ?? [], idempotentResult: nil)
+        if let idempotencyKey {
+            reading.idempotentResult = try await store.idempotentResult(dealID: dealID, key: idempotencyKey)
+        }
+        reading.deal = try await store.deal(id: dealID)
+        if let deal = reading.deal {
+            // Saves `act` a second round of reads; a workflow that does not load is reported there, after
+            // the roster has had its say.
+            _ = try? await workflow(id: deal.workflowID, version: deal.workflowVersion)
+        }
+        let (writing, outcome) = try decide(reading)
+        if let refusal = writing.refusal { try await roster?.recordRefusal(refusal) }
+        if let attempt = writing.attempt { try await store.recordAttempt(attempt) }
+        guard let change = writing.change else { return (outcome, nil) }
+        return (outcome, try await store.commit([change]).first)
+    }
+
+    /// What ``change(_:actor:action:decide:)`` did.
+    struct Changed: Sendable {
+        /// The deal after the change.
+        var view: DealView
+        /// The deal before it.
+        var before: DealView
+        /// What was applied and committed; `nil` when the decision was that nothing changes.
+        var applied: AppliedChange?
+        /// The store's receipt of the commit.
+        var receipt: ChangeReceipt?
+    }
+
+    /// Decides a change of one deal on its current state and commits it, deciding again when another
+    /// process changed the deal meanwhile. `decide` gets the deal and the actor as the roster lets them
+    /// act. For every command but `fire`, whose blocked attempts and idempotency keys need more.
+    func change(
+        _ dealID: String,
+        actor: Actor,
+        action: String,
+        decide: @escaping @Sendable (_ current: DealView, _ acting: Actor) -> Decision
+    ) async throws -> Changed {
+        for _ in 0..<Engine.attempts {
+            do {
+                let (outcome, receipt) = try await act(on: dealID, actor: actor, action: action) {
+                    [self] acting, current, _ -> (DealWriting, Step<(Changed, DealChange?)>) in
+                    let decision = decide(current, acting)
+                    switch decision {
+                    case .unchanged:
+                        return (DealWriting(), .decided((Changed(view: current, before: current), nil)))
+                    case .applied(let applied):
+                        let committed = record(applied, workflow: current.workflow)
+                        let after = DealView(deal: applied.deal, workflow: current.workflow)
+                        return (
+                            DealWriting(change: committed),
+                            .decided((Changed(view: after, before: current, applied: applied), committed))
+                        )
+                    case .rejected, .blocked, .refused:
+                        throw error(for: decision, dealID: dealID)
+                    }
+                }
+                var (changed, committed) = outcome
+                if let committed { metrics.committed(committed) }
+                changed.receipt = receipt
+                return changed
+            } catch StoreError.versionConflict {
+                continue  // Another process changed the deal: decide again on the fresh state.
+            }
+        }
+        throw EngineError.contention(dealID)
+    }
+
+    /// What a fire came to, before its metrics are counted.
+    private enum FireOutcome: Sendable {
+        case fired(AppliedChange, ValidatedWorkflow, DealChange)
+        case replayed(FireResult)
+        case stopped(AuditEntry, workflowID: String, EngineError)
     }
 
     /// Fires a transition. With `expectVersion`, a deal at another version is a conflict; with an
@@ -340,9 +466,8 @@ public final class Engine: Sendable {
     ) async throws -> FireResult {
         let started = ContinuousClock.now
         defer { metrics.finished("fire", since: started) }
-        let actor = try await authorize(actor, action: "deal fire \(dealID) \(transition)", dealID: dealID)
         let request = Engine.describe(transition: transition, input: input, note: note)
-        func replay(_ first: IdempotentResult, key: String) throws -> FireResult {
+        @Sendable func replay(_ first: IdempotentResult, key: String) throws -> FireResult {
             guard first.request == request else {
                 throw EngineError.invalidInput(
                     Rejection(
@@ -355,56 +480,77 @@ public final class Engine: Sendable {
             return try FireResult(replaying: first.result)
         }
         for _ in 0..<Engine.attempts {
-            if let idempotencyKey, let first = try await store.idempotentResult(dealID: dealID, key: idempotencyKey) {
-                return try replay(first, key: idempotencyKey)
-            }
-            let current = try await deal(id: dealID)
-            if let expectVersion, current.deal.version != expectVersion {
-                throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: current.deal.version)
-            }
-            let decision = DealMachine.decide(
-                .fire(transition: transition, input: input, note: note),
-                deal: current.deal,
-                workflow: current.workflow,
-                actor: actor,
-                now: clock.now()
-            )
-            switch decision {
-            case .applied(let change):
-                var record = record(change, workflow: current.workflow)
-                if let idempotencyKey {
-                    let workflow = current.workflow
-                    record.idempotency = (
-                        idempotencyKey,
-                        request,
-                        { receipt in
-                            FireResult(change: change, workflow: workflow, tasksCancelled: receipt.tasksCancelled).json
-                                .rendered(compact: true)
-                        }
-                    )
-                }
-                do {
-                    let receipts = try await store.commit([record])
-                    metrics.committed(record)
-                    return FireResult(
-                        change: change,
-                        workflow: current.workflow,
-                        tasksCancelled: receipts.first?.tasksCancelled ?? 0
-                    )
-                } catch StoreError.versionConflict(_, _, let actual) {
-                    if let expectVersion {
-                        throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: actual ?? 0)
+            do {
+                let (outcome, receipt) = try await act(
+                    on: dealID,
+                    actor: actor,
+                    action: "deal fire \(dealID) \(transition)",
+                    idempotencyKey: idempotencyKey
+                ) { [self] acting, current, first -> (DealWriting, Step<FireOutcome>) in
+                    if let idempotencyKey, let first {
+                        return (DealWriting(), .decided(.replayed(try replay(first, key: idempotencyKey))))
                     }
-                    continue  // Another process changed the deal: decide again on the fresh state.
-                } catch StoreError.idempotencyKeyUsed(_, let key, let first) {
-                    return try replay(first, key: key)
+                    if let expectVersion, current.deal.version != expectVersion {
+                        throw EngineError.conflict(
+                            dealID: dealID,
+                            expected: expectVersion,
+                            actual: current.deal.version
+                        )
+                    }
+                    let decision = DealMachine.decide(
+                        .fire(transition: transition, input: input, note: note),
+                        deal: current.deal,
+                        workflow: current.workflow,
+                        actor: acting,
+                        now: clock.now()
+                    )
+                    switch decision {
+                    case .applied(let change):
+                        var record = record(change, workflow: current.workflow)
+                        if let idempotencyKey {
+                            let workflow = current.workflow
+                            record.idempotency = (
+                                idempotencyKey,
+                                request,
+                                { receipt in
+                                    FireResult(
+                                        change: change,
+                                        workflow: workflow,
+                                        tasksCancelled: receipt.tasksCancelled
+                                    )
+                                    .json.rendered(compact: true)
+                                }
+                            )
+                        }
+                        return (DealWriting(change: record), .decided(.fired(change, current.workflow, record)))
+                    case .blocked(let attempt), .refused(let attempt):
+                        let stopped = FireOutcome.stopped(
+                            attempt,
+                            workflowID: current.workflow.id,
+                            error(for: decision, dealID: dealID)
+                        )
+                        return (DealWriting(attempt: attempt.record), .decided(stopped))
+                    default:
+                        throw error(for: decision, dealID: dealID)
+                    }
                 }
-            case .blocked(let attempt), .refused(let attempt):
-                try await store.recordAttempt(attempt.record)
-                metrics.attempted(attempt, workflow: current.workflow.id)
-                throw error(for: decision, dealID: dealID)
-            default:
-                throw error(for: decision, dealID: dealID)
+                switch outcome {
+                case .fired(let change, let workflow, let record):
+                    metrics.committed(record)
+                    return FireResult(change: change, workflow: workflow, tasksCancelled: receipt?.tasksCancelled ?? 0)
+                case .replayed(let result):
+                    return result
+                case .stopped(let attempt, let workflowID, let error):
+                    metrics.attempted(attempt, workflow: workflowID)
+                    throw error
+                }
+            } catch StoreError.versionConflict(_, _, let actual) {
+                if let expectVersion {
+                    throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: actual ?? 0)
+                }
+                continue  // Another process changed the deal: decide again on the fresh state.
+            } catch StoreError.idempotencyKeyUsed(_, let key, let first) {
+                return try replay(first, key: key)
             }
         }
         throw EngineError.contention(dealID)

@@ -38,16 +38,18 @@ extension SQLiteStore: RosterStore {
     }
 
     public func recordRefusal(_ refusal: AccessRefusal) async throws {
-        try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO access_refusals (at, actor, role, action, deal_id, reason) VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    Millis(refusal.at), refusal.actor, refusal.role, refusal.action, refusal.dealID, refusal.reason,
-                ]
-            )
-        }
+        try await write { db in try SQLiteStore.insertRefusal(refusal, in: db) }
+    }
+
+    static func insertRefusal(_ refusal: AccessRefusal, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO access_refusals (at, actor, role, action, deal_id, reason) VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Millis(refusal.at), refusal.actor, refusal.role, refusal.action, refusal.dealID, refusal.reason,
+            ]
+        )
     }
 
     public func refusals(limit: Int) async throws -> [AccessRefusal] {

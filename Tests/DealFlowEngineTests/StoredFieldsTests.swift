@@ -48,4 +48,14 @@ import Testing
             #expect(throws: StoreError.self, "\(damaged)") { try DealRecord.fields(stored: damaged) }
         }
     }
+
+    @Test func rosterRolesReadAsFoundationWroteThemAndAsWrittenNow() throws {
+        #expect(try RosterUser.storedRoles(["admin", "rep"]) == #"["admin","rep"]"#)
+        #expect(try RosterUser.roles(stored: #"["admin","rep"]"#) == ["admin", "rep"])
+        #expect(try RosterUser.roles(stored: #"[ "sales\/ops" , "rep" ]"#) == ["sales/ops", "rep"])
+        #expect(try RosterUser.roles(stored: "[]") == [])
+        for damaged in [#"["admin""#, #"{"role":"admin"}"#, "[1]", ""] {
+            #expect(throws: StoreError.self) { try RosterUser.roles(stored: damaged) }
+        }
+    }
 }

@@ -55,11 +55,17 @@ public protocol RosterStore: Sendable {
 extension RosterUser {
     /// Roles as every store keeps them: a JSON array, in the order granted.
     public static func storedRoles(_ roles: [String]) throws -> String {
-        String(decoding: try JSONEncoder().encode(roles), as: UTF8.self)
+        JSONValue.array(roles.map(JSONValue.string)).rendered(compact: true)
     }
 
-    /// Roles read back from ``storedRoles(_:)``.
+    /// Roles read back from ``storedRoles(_:)``. With DealFlow's own JSON reader, not Foundation's
+    /// decoder: the roster is read before every acting command.
     public static func roles(stored text: String) throws -> [String] {
-        try JSONDecoder().decode([String].self, from: Data(text.utf8))
+        let unreadable = StoreError.unavailable("a user's roles in the roster are not a JSON array of names")
+        guard case .array(let items) = try? JSONValue.parse(text) else { throw unreadable }
+        return try items.map { item in
+            guard case .string(let role) = item else { throw unreadable }
+            return role
+        }
     }
 }
