@@ -9,13 +9,15 @@ struct Closing {
     /// first win, for a won deal).
     var cycleDays: Double
 
-    init?(_ deal: DealTimeline, context: ReportContext) {
+    /// With the period and the stages only, not the whole ``ReportContext``: a KPI's `add` passes them
+    /// for each of 100,000 deals, and the context is a copy of many references.
+    init?(_ deal: DealTimeline, period: ReportPeriod, stages: StageCatalog) {
         var latest: Outcome?
-        for visit in deal.visits where context.period.contains(visit.enteredAt) {
-            if let outcome = context.outcome(of: visit.stage) { latest = outcome }
+        for visit in deal.visits where period.contains(visit.enteredAt) {
+            if let outcome = stages.outcome(of: visit.stage) { latest = outcome }
         }
         guard let latest,
-            let first = deal.visits.first(where: { context.outcome(of: $0.stage) == latest })
+            let first = deal.visits.first(where: { stages.outcome(of: $0.stage) == latest })
         else { return nil }
         self.outcome = latest
         self.cycleDays = first.enteredAt.timeIntervalSince(deal.createdAt) / 86_400

@@ -64,7 +64,7 @@ public struct ReportContext: Sendable {
     /// The workflow's zone and business calendar.
     public let calendar: ZonedCalendar
 
-    func outcome(of stage: String) -> Outcome? { stages[stage]?.outcome?.value }
+    func outcome(of stage: String) -> Outcome? { stages.outcome(of: stage) }
 
     /// `2026-11-06 13:32`: an instant in the workflow's zone, to the minute, for people.
     func localTime(_ instant: Date) -> String {
@@ -80,6 +80,9 @@ public struct ReportContext: Sendable {
 /// latest file renamed or removed: a win is still a win.
 public struct StageCatalog: Sendable {
     private let stages: [String: Stage]
+    /// Each outcome stage's outcome: asked for every stage visit of every deal by the closing KPIs,
+    /// without copying the stage out.
+    private let outcomes: [String: Outcome]
 
     /// The stages of the latest version and of earlier ones (in any order).
     public init(latest: ValidatedWorkflow, earlier: [ValidatedWorkflow] = []) {
@@ -88,8 +91,12 @@ public struct StageCatalog: Sendable {
             for stage in version.definition.stages { stages[stage.name] = stage }
         }
         self.stages = stages
+        self.outcomes = stages.compactMapValues { $0.outcome?.value }
     }
 
     /// The stage of a name.
     public subscript(name: String) -> Stage? { stages[name] }
+
+    /// The outcome a stage of this name records, if it is an outcome stage.
+    public func outcome(of name: String) -> Outcome? { outcomes[name] }
 }

@@ -32,7 +32,7 @@ public struct VelocityReport: TimelineReducer, PipelineReport {
         if deal.outcome == nil, context.outcome(of: deal.stage) == nil {
             byCurrency[currency, default: Factors()].open += 1
         }
-        guard let closing = Closing(deal, context: context) else { return }
+        guard let closing = Closing(deal, period: context.period, stages: context.stages) else { return }
         switch closing.outcome {
         case .won:
             byCurrency[currency, default: Factors()].won += 1

@@ -15,7 +15,7 @@ public struct WinRateReport: TimelineReducer, PipelineReport {
     public init(_ context: ReportContext) { self.context = context }
 
     public mutating func add(_ deal: DealTimeline) {
-        guard let closing = Closing(deal, context: context) else { return }
+        guard let closing = Closing(deal, period: context.period, stages: context.stages) else { return }
         switch closing.outcome {
         case .won:
             won += 1
@@ -89,7 +89,7 @@ public struct CycleReport: TimelineReducer, PipelineReport {
     public init(_ context: ReportContext) { self.context = context }
 
     public mutating func add(_ deal: DealTimeline) {
-        guard let closing = Closing(deal, context: context) else { return }
+        guard let closing = Closing(deal, period: context.period, stages: context.stages) else { return }
         closed.add(closing.cycleDays)
         if closing.outcome == .won { won.add(closing.cycleDays) }
     }

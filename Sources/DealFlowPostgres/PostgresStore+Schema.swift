@@ -240,6 +240,10 @@ extension PostgresStore {
                 WHERE kind IN ('created', 'transitioned');
             """
         ),
+        (
+            "v5 a workflow's deals in id order, for the reports",
+            "CREATE INDEX deals_by_workflow_and_id ON deals (workflow_id, id)"
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction. Processes starting at once

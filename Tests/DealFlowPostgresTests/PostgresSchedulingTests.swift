@@ -220,12 +220,13 @@ struct PostgresSchedulingTests {
                 "v2 scheduler: reminders, recurrences, outbox keys, task log, delivery",
                 "v3 roster and access refusals",
                 "v4 indexes for the reports and the scheduler's backlog",
+                "v5 a workflow's deals in id order, for the reports",
             ]
         )
         // A second process opening the same database finds it migrated, and migrates nothing again.
         let again = try await PostgresStore(url: url)
         again.close()
-        #expect(try PostgresTestServer.query("SELECT count(*) FROM dealflow_migrations", in: url) == "4")
+        #expect(try PostgresTestServer.query("SELECT count(*) FROM dealflow_migrations", in: url) == "5")
     }
 
     @Test func aBadURLIsNamedPartByPart() throws {
