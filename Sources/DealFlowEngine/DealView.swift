@@ -65,7 +65,27 @@ public struct FireResult: Sendable {
     public var replayed: Bool
     /// The deal JSON plus `transition`, `from`, `to`, `tasks_scheduled`, `tasks_cancelled`, exactly as the
     /// first fire printed it.
-    public var json: JSONValue
+    public var json: JSONValue {
+        switch source {
+        case .stored(let json): json
+        case .fired(let deal, let workflow):
+            .object(
+                DealView(deal: deal, workflow: workflow).jsonMembers + [
+                    ("transition", .string(transition)), ("from", .string(from)), ("to", .string(to)),
+                    ("tasks_scheduled", .int(tasksScheduled)), ("tasks_cancelled", .int(tasksCancelled)),
+                ]
+            )
+        }
+    }
+
+    /// Where ``json`` comes from: built when asked (most callers of `fire` never ask), or as stored
+    /// with an idempotency key.
+    enum Source: Sendable {
+        case fired(Deal, ValidatedWorkflow)
+        case stored(JSONValue)
+    }
+
+    let source: Source
 }
 
 /// Whether a transition may fire now, and what stops it.

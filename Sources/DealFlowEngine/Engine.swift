@@ -710,12 +710,7 @@ extension FireResult {
         tasksScheduled = change.tasks.count
         self.tasksCancelled = tasksCancelled
         replayed = false
-        json = .object(
-            DealView(deal: change.deal, workflow: workflow).jsonMembers + [
-                ("transition", .string(transition)), ("from", .string(from)), ("to", .string(to)),
-                ("tasks_scheduled", .int(tasksScheduled)), ("tasks_cancelled", .int(self.tasksCancelled)),
-            ]
-        )
+        source = .fired(change.deal, workflow)
     }
 
     /// The first result of a fire with the same idempotency key, as it was stored.
@@ -729,7 +724,7 @@ extension FireResult {
         tasksScheduled = json["tasks_scheduled"]?.text.flatMap { Int($0) } ?? 0
         tasksCancelled = json["tasks_cancelled"]?.text.flatMap { Int($0) } ?? 0
         replayed = true
-        self.json = json
+        source = .stored(json)
     }
 }
 
