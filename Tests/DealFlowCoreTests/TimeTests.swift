@@ -10,7 +10,7 @@ private func date(_ text: String) -> LocalDate { LocalDate(iso: text)! }
 struct LocalDateTests {
     @Test(arguments: [
         "2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10", "26-01-01", "2026-1-01", "2026-01-01x",
-        "",
+        "", "２０２６-01-01", "2026-0١-01", "2026–01–01",
     ])
     func refusesWhatIsNotADate(_ text: String) {
         #expect(LocalDate(iso: text) == nil)
@@ -46,6 +46,15 @@ struct LocalDateTests {
         #expect(DateTimeFormat.parse("2026-01-05T10:00:00") == nil)
         #expect(DateTimeFormat.parse("2026-02-30T10:00:00Z") == nil)
         #expect(DateTimeFormat.parse("2026-01-05T24:00:00Z") == nil)
+        #expect(DateTimeFormat.parse("2026-01-05 10:00:30.25Z") == Date(timeIntervalSince1970: 1_767_607_230.25))
+        #expect(DateTimeFormat.parse("2026-01-05t10:00+01:30") == Date(timeIntervalSince1970: 1_767_601_800))
+        for refused in [
+            "2026-01-05T10:00:00.Z", "2026-01-05T10:00:00.1234567890Z", "2026-01-05T10:00+1:30", "2026-01-05T10:00Zx",
+            "2026-01-05T10:60Z", "2026-01-05T10:00:60Z", "2026-01-05T10:00+19:00", "2026-01-05T1０:00Z",
+            "2026-01-05T10:00−05:00", "2026-01-05T10:00",
+        ] {
+            #expect(DateTimeFormat.parse(refused) == nil, "\(refused)")
+        }
         #expect(DateTimeFormat.iso8601(Date(timeIntervalSince1970: 1_767_607_200)) == "2026-01-05T10:00:00Z")
     }
 }

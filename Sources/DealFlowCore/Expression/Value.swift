@@ -82,44 +82,47 @@ public enum DateTimeFormat {
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or an offset `±HH:MM`; refuses anything else,
     /// including impossible dates and times.
     public static func parse(_ text: String) -> Date? {
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.count >= 17, scalars[10] == "T" || scalars[10] == "t" || scalars[10] == " ",
-            let date = LocalDate(iso: String(String.UnicodeScalarView(scalars[0..<10]))),
-            scalars[13] == ":",
-            let hour = LocalDate.digits(scalars[11..<13]), let minute = LocalDate.digits(scalars[14..<16]),
+        // Over UTF-8 bytes: every character that counts is ASCII, and any other byte fails a check.
+        let bytes = Array(text.utf8)
+        func byte(_ index: Int) -> UInt8 { bytes[index] }
+        guard bytes.count >= 17,
+            byte(10) == UInt8(ascii: "T") || byte(10) == UInt8(ascii: "t") || byte(10) == UInt8(ascii: " "),
+            let date = LocalDate(iso: bytes[0..<10]),
+            byte(13) == UInt8(ascii: ":"),
+            let hour = LocalDate.digits(bytes[11..<13]), let minute = LocalDate.digits(bytes[14..<16]),
             hour < 24, minute < 60
         else { return nil }
         var position = 16
         var second = 0
         var fraction = 0.0
-        if position < scalars.count, scalars[position] == ":" {
-            guard position + 3 <= scalars.count, let value = LocalDate.digits(scalars[(position + 1)..<(position + 3)]),
+        if position < bytes.count, byte(position) == UInt8(ascii: ":") {
+            guard position + 3 <= bytes.count, let value = LocalDate.digits(bytes[(position + 1)..<(position + 3)]),
                 value < 60
             else { return nil }
             second = value
             position += 3
-            if position < scalars.count, scalars[position] == "." {
+            if position < bytes.count, byte(position) == UInt8(ascii: ".") {
                 var end = position + 1
-                while end < scalars.count, ("0"..."9").contains(scalars[end]) { end += 1 }
+                while end < bytes.count, byte(end) >= UInt8(ascii: "0") && byte(end) <= UInt8(ascii: "9") { end += 1 }
                 guard end > position + 1, end - position - 1 <= 9,
-                    let digits = Double(String(String.UnicodeScalarView(scalars[position..<end])))
+                    let digits = Double(String(decoding: bytes[position..<end], as: UTF8.self))
                 else { return nil }
                 fraction = digits
                 position = end
             }
         }
-        guard position < scalars.count else { return nil }
+        guard position < bytes.count else { return nil }
         var offset = 0
-        switch scalars[position] {
-        case "Z", "z":
-            guard position + 1 == scalars.count else { return nil }
-        case "+", "-":
-            guard position + 6 == scalars.count, scalars[position + 3] == ":",
-                let offsetHours = LocalDate.digits(scalars[(position + 1)..<(position + 3)]),
-                let offsetMinutes = LocalDate.digits(scalars[(position + 4)..<(position + 6)]),
+        switch byte(position) {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard position + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard position + 6 == bytes.count, byte(position + 3) == UInt8(ascii: ":"),
+                let offsetHours = LocalDate.digits(bytes[(position + 1)..<(position + 3)]),
+                let offsetMinutes = LocalDate.digits(bytes[(position + 4)..<(position + 6)]),
                 offsetHours <= 18, offsetMinutes < 60
             else { return nil }
-            offset = (offsetHours * 3600 + offsetMinutes * 60) * (scalars[position] == "-" ? -1 : 1)
+            offset = (offsetHours * 3600 + offsetMinutes * 60) * (byte(position) == UInt8(ascii: "-") ? -1 : 1)
         default:
             return nil
         }

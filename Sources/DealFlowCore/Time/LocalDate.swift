@@ -37,11 +37,16 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses exactly `YYYY-MM-DD`, refusing impossible dates such as `2026-02-30`.
     public init?(iso text: some StringProtocol) {
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.count == 10, scalars[4] == "-", scalars[7] == "-",
-            let year = LocalDate.digits(scalars[0..<4]),
-            let month = LocalDate.digits(scalars[5..<7]),
-            let day = LocalDate.digits(scalars[8..<10])
+        self.init(iso: Array(text.utf8)[...])
+    }
+
+    /// `YYYY-MM-DD` as UTF-8 bytes (an import reads two dates per stage of a path, as bytes).
+    init?(iso bytes: ArraySlice<UInt8>) {
+        let start = bytes.startIndex
+        guard bytes.count == 10, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
+            let year = LocalDate.digits(bytes[start..<(start + 4)]),
+            let month = LocalDate.digits(bytes[(start + 5)..<(start + 7)]),
+            let day = LocalDate.digits(bytes[(start + 8)..<(start + 10)])
         else { return nil }
         self.init(year: year, month: month, day: day)
     }
@@ -118,6 +123,16 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
         "December",
     ]
+
+    /// The value of ASCII decimal digits; `nil` if any byte is not one.
+    static func digits(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
 
     static func digits(_ scalars: ArraySlice<Unicode.Scalar>) -> Int? {
         var value = 0
