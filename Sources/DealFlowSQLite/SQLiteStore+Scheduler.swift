@@ -13,7 +13,7 @@ extension SQLiteStore: SchedulerStore {
             let reminders = try SQLiteStore.decodeRows(
                 db,
                 sql: """
-                    SELECT * FROM tasks INDEXED BY tasks_awaiting_reminder
+                    SELECT \(SQLiteStore.taskColumns) FROM tasks INDEXED BY tasks_awaiting_reminder
                     WHERE status = 'open' AND reminded_at IS NULL AND due_at <= ? AND due_at > ?
                     ORDER BY due_at, id LIMIT ?
                     """,
@@ -22,7 +22,7 @@ extension SQLiteStore: SchedulerStore {
             let escalations = try SQLiteStore.decodeRows(
                 db,
                 sql: """
-                    SELECT * FROM tasks INDEXED BY tasks_awaiting_escalation
+                    SELECT \(SQLiteStore.taskColumns) FROM tasks INDEXED BY tasks_awaiting_escalation
                     WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL
                     AND escalate_at <= ? AND escalate_at > ? ORDER BY escalate_at, id LIMIT ?
                     """,

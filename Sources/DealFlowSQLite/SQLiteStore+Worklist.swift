@@ -5,6 +5,7 @@ import GRDB
 extension SQLiteStore: WorklistStore {
     public func tasks(_ query: TaskQuery) async throws -> [TaskRecord] {
         let (sql, arguments) = SQLiteStore.select(
+            SQLiteStore.taskColumns,
             from: "tasks",
             where: [
                 ("assignee = ?", query.assignee), ("deal_id = ?", query.dealID),
@@ -20,7 +21,8 @@ extension SQLiteStore: WorklistStore {
 
     public func task(id: String) async throws -> TaskRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?", arguments: [id]).map(SQLiteStore.taskRecord)
+            try Row.fetchOne(db, sql: "SELECT \(SQLiteStore.taskColumns) FROM tasks WHERE id = ?", arguments: [id])
+                .map(SQLiteStore.taskRecord)
         }
     }
 

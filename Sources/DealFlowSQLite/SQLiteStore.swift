@@ -224,6 +224,7 @@ public final class SQLiteStore: DealStore {
     /// `SELECT * FROM table WHERE ... ORDER BY ... LIMIT ?` with a condition for each filter that has a
     /// value, and the values as arguments in the same order.
     static func select(
+        _ columns: String = "*",
         from table: String,
         where filters: [(condition: String, value: (any DatabaseValueConvertible)?)],
         orderBy order: String,
@@ -231,7 +232,7 @@ public final class SQLiteStore: DealStore {
         offset: Int? = nil
     ) -> (sql: String, arguments: StatementArguments) {
         let given = filters.compactMap { filter in filter.value.map { (filter.condition, $0) } }
-        var sql = "SELECT * FROM \(table)"
+        var sql = "SELECT \(columns) FROM \(table)"
         if !given.isEmpty { sql += " WHERE " + given.map(\.0).joined(separator: " AND ") }
         sql += " ORDER BY \(order)"
         var arguments = StatementArguments(given.map { $0.1.databaseValue })
@@ -306,30 +307,40 @@ public final class SQLiteStore: DealStore {
         try await read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM tasks WHERE deal_id = ? AND status = 'open' ORDER BY due_at, id",
+                sql:
+                    "SELECT \(SQLiteStore.taskColumns) FROM tasks WHERE deal_id = ? AND status = 'open' ORDER BY due_at, id",
                 arguments: [dealID]
             ).map(SQLiteStore.taskRecord)
         }
     }
 
+    /// The columns ``taskRecord(_:)`` reads, in the order it reads them: every query of tasks selects
+    /// these. Read by position, a column costs no lookup of its name (the scheduler reads thousands of
+    /// due tasks per batch).
+    static let taskColumns = """
+        id, deal_id, workflow_id, title, kind, assignee, due_at, status, stage, keep, escalate_at, escalate_to,
+        timer_index, created_at, reminded_at, escalated_at
+        """
+
+    /// A task from a row of ``taskColumns``.
     static func taskRecord(_ row: Row) -> TaskRecord {
         TaskRecord(
-            id: row["id"],
-            dealID: row["deal_id"],
-            workflowID: row["workflow_id"],
-            title: row["title"],
-            kind: row["kind"],
-            assignee: row["assignee"],
-            dueAt: Millis.date(row["due_at"]),
-            status: row["status"],
-            stage: row["stage"],
-            keep: row["keep"],
-            escalateAt: (row["escalate_at"] as Int64?).map(Millis.date),
-            escalateTo: row["escalate_to"],
-            timerIndex: row["timer_index"],
-            createdAt: Millis.date(row["created_at"]),
-            remindedAt: (row["reminded_at"] as Int64?).map(Millis.date),
-            escalatedAt: (row["escalated_at"] as Int64?).map(Millis.date)
+            id: row[0],
+            dealID: row[1],
+            workflowID: row[2],
+            title: row[3],
+            kind: row[4],
+            assignee: row[5],
+            dueAt: Millis.date(row[6]),
+            status: row[7],
+            stage: row[8],
+            keep: row[9],
+            escalateAt: (row[10] as Int64?).map(Millis.date),
+            escalateTo: row[11],
+            timerIndex: row[12],
+            createdAt: Millis.date(row[13]),
+            remindedAt: (row[14] as Int64?).map(Millis.date),
+            escalatedAt: (row[15] as Int64?).map(Millis.date)
         )
     }
 
