@@ -216,7 +216,8 @@ public enum DealImportFile {
         guard !text.isEmpty else { return .success([]) }
         var steps: [(stage: String, at: ImportRow.PathTime)] = []
         // Split on the bytes of `;` and `@` (ASCII, so never inside a character's encoding): splitting
-        // the String compares whole characters, which cost more than the rest of reading a row.
+        // the String compares whole characters, which cost more than the rest of reading a row. (A `;`
+        // followed by a combining mark, one character to Swift, is split here; no stage name starts so.)
         for partBytes in text.utf8.split(separator: UInt8(ascii: ";")) {
             let part = Substring(partBytes)
             let pieces = partBytes.split(separator: UInt8(ascii: "@"), maxSplits: 1).map {

@@ -48,21 +48,21 @@ public struct DealView: Sendable {
 /// What firing a transition did.
 public struct FireResult: Sendable {
     /// The deal's id.
-    public var dealID: String
+    public internal(set) var dealID: String
     /// The transition fired.
-    public var transition: String
+    public internal(set) var transition: String
     /// The stage left.
-    public var from: String
+    public internal(set) var from: String
     /// The stage entered.
-    public var to: String
+    public internal(set) var to: String
     /// The deal's version after the change.
-    public var version: Int
+    public internal(set) var version: Int
     /// Tasks created by the change.
-    public var tasksScheduled: Int
+    public internal(set) var tasksScheduled: Int
     /// Open tasks of the left stage that were cancelled.
-    public var tasksCancelled: Int
+    public internal(set) var tasksCancelled: Int
     /// Whether this repeats an earlier fire with the same idempotency key (and changed nothing).
-    public var replayed: Bool
+    public internal(set) var replayed: Bool
     /// The deal JSON plus `transition`, `from`, `to`, `tasks_scheduled`, `tasks_cancelled`, exactly as the
     /// first fire printed it.
     public var json: JSONValue {

@@ -304,7 +304,7 @@ public final class Engine: Sendable {
         return (changed.view, changed.applied?.entry.changes ?? [])
     }
 
-    /// What a command decided on a deal, as ``act(on:actor:action:idempotencyKey:_:)`` hands it back.
+    /// What a command decided on a deal, as ``act(on:actor:action:idempotency:_:)`` hands it back.
     enum Step<Outcome: Sendable>: Sendable {
         /// Decided: what the command goes on with once its writing is committed.
         case decided(Outcome)
@@ -320,21 +320,20 @@ public final class Engine: Sendable {
     /// ``StoreError/versionConflict(dealID:expected:actual:)`` when another process changed the deal
     /// meanwhile: the caller then decides again.
     ///
-    /// `decide` gets the actor as the roster lets them act, the deal with its workflow, and what the
-    /// idempotency key was first used for. It may run inside the store's transaction: it must not wait.
+    /// `decide` gets the actor as the roster lets them act and the deal with its workflow. It may run
+    /// inside the store's transaction: it must not wait. With `idempotency`, a key already used is
+    /// replayed once the roster has let the actor act, before the deal is read: a repeat needs neither
+    /// the deal's fields nor its workflow to read.
     func act<Outcome: Sendable>(
         on dealID: String,
         actor: Actor,
         action: String,
-        idempotencyKey: String? = nil,
-        _ decide:
-            @escaping @Sendable (_ acting: Actor, _ current: DealView, _ first: IdempotentResult?) throws -> (
-                DealWriting, Step<Outcome>
-            )
+        idempotency: (key: String, replay: @Sendable (IdempotentResult) throws -> Outcome)? = nil,
+        _ decide: @escaping @Sendable (_ acting: Actor, _ current: DealView) throws -> (DealWriting, Step<Outcome>)
     ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
         for _ in 0..<Engine.attempts {
             let now = clock.now()
-            let (step, receipt) = try await transact(dealID: dealID, idempotencyKey: idempotencyKey) {
+            let (step, receipt) = try await transact(dealID: dealID, idempotencyKey: idempotency?.key) {
                 [self] reading -> (DealWriting, Step<Outcome>) in
                 var acting = actor
                 switch Roster.authorize(actor, among: reading.users) {
@@ -351,12 +350,15 @@ public final class Engine: Sendable {
                     let error = EngineError.actorRefused(actor: actor.id, action: action, reason: refusal.reason)
                     return (DealWriting(refusal: record), .failed(error))
                 }
+                if let idempotency, let first = reading.idempotentResult {
+                    return (DealWriting(), .decided(try idempotency.replay(first)))
+                }
                 guard let record = reading.deal else { throw EngineError.unknownDeal(dealID) }
                 guard let workflow = cachedWorkflow(id: record.workflowID, version: record.workflowVersion) else {
                     return (DealWriting(), .needsWorkflow(id: record.workflowID, version: record.workflowVersion))
                 }
                 let current = DealView(deal: try Deal(record: record, workflow: workflow), workflow: workflow)
-                return try decide(acting, current, reading.idempotentResult)
+                return try decide(acting, current)
             }
             switch step {
             case .decided(let outcome): return (outcome, receipt)
@@ -384,8 +386,9 @@ public final class Engine: Sendable {
         }
         reading.deal = try await store.deal(id: dealID)
         if let deal = reading.deal {
-            // Saves `act` a second round of reads; a workflow that does not load is reported there, after
-            // the roster has had its say.
+            // Saves `act` a second round of reads. Not an error swallowed: a workflow that does not load
+            // leaves the cache empty, `decide` answers `needsWorkflow`, and `act` loads it again and
+            // throws, after the roster has had its say.
             _ = try? await workflow(id: deal.workflowID, version: deal.workflowVersion)
         }
         let (writing, outcome) = try decide(reading)
@@ -419,7 +422,7 @@ public final class Engine: Sendable {
         for _ in 0..<Engine.attempts {
             do {
                 let (outcome, receipt) = try await act(on: dealID, actor: actor, action: action) {
-                    [self] acting, current, _ -> (DealWriting, Step<(Changed, DealChange?)>) in
+                    [self] acting, current -> (DealWriting, Step<(Changed, DealChange?)>) in
                     let decision = decide(current, acting)
                     switch decision {
                     case .unchanged:
@@ -435,8 +438,8 @@ public final class Engine: Sendable {
                         throw error(for: decision, dealID: dealID)
                     }
                 }
-                var (changed, committed) = outcome
-                if let committed { metrics.committed(committed) }
+                var changed = outcome.0
+                if let committed = outcome.1 { metrics.committed(committed) }
                 changed.receipt = receipt
                 return changed
             } catch StoreError.versionConflict {
@@ -485,11 +488,8 @@ public final class Engine: Sendable {
                     on: dealID,
                     actor: actor,
                     action: "deal fire \(dealID) \(transition)",
-                    idempotencyKey: idempotencyKey
-                ) { [self] acting, current, first -> (DealWriting, Step<FireOutcome>) in
-                    if let idempotencyKey, let first {
-                        return (DealWriting(), .decided(.replayed(try replay(first, key: idempotencyKey))))
-                    }
+                    idempotency: idempotencyKey.map { key in (key, { .replayed(try replay($0, key: key)) }) }
+                ) { [self] acting, current -> (DealWriting, Step<FireOutcome>) in
                     if let expectVersion, current.deal.version != expectVersion {
                         throw EngineError.conflict(
                             dealID: dealID,

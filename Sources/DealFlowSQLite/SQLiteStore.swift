@@ -221,8 +221,8 @@ public final class SQLiteStore: DealStore {
         }
     }
 
-    /// `SELECT * FROM table WHERE ... ORDER BY ... LIMIT ?` with a condition for each filter that has a
-    /// value, and the values as arguments in the same order.
+    /// `SELECT columns FROM table WHERE ... ORDER BY ... LIMIT ?` (every column unless told) with a
+    /// condition for each filter that has a value, and the values as arguments in the same order.
     static func select(
         _ columns: String = "*",
         from table: String,
@@ -307,8 +307,10 @@ public final class SQLiteStore: DealStore {
         try await read { db in
             try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT \(SQLiteStore.taskColumns) FROM tasks WHERE deal_id = ? AND status = 'open' ORDER BY due_at, id",
+                sql: """
+                    SELECT \(SQLiteStore.taskColumns) FROM tasks WHERE deal_id = ? AND status = 'open'
+                    ORDER BY due_at, id
+                    """,
                 arguments: [dealID]
             ).map(SQLiteStore.taskRecord)
         }
@@ -665,33 +667,5 @@ struct Millis: DatabaseValueConvertible, Sendable {
 
     private init(date: Date) {
         self.init(date)
-    }
-}
-
-extension SQLiteStore: SerializedDealStore {
-    public func transact<Outcome: Sendable>(
-        dealID: String,
-        idempotencyKey: String?,
-        _ decide: @escaping @Sendable (DealReading) throws -> (DealWriting, Outcome)
-    ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
-        try await write { db in
-            let reading = DealReading(
-                deal: try SQLiteStore.decodeRows(
-                    db,
-                    sql: "SELECT * FROM deals WHERE id = ?",
-                    arguments: [dealID],
-                    SQLiteStore.dealRecord
-                )
-                .first,
-                users: try SQLiteStore.users(in: db),
-                idempotentResult: try idempotencyKey.flatMap {
-                    try SQLiteStore.idempotentResult(dealID: dealID, key: $0, in: db)
-                }
-            )
-            let (writing, outcome) = try decide(reading)
-            if let refusal = writing.refusal { try SQLiteStore.insertRefusal(refusal, in: db) }
-            if let attempt = writing.attempt { try SQLiteStore.insertAttempt(attempt, in: db) }
-            return (outcome, try writing.change.map { try SQLiteStore.apply($0, in: db) })
-        }
     }
 }

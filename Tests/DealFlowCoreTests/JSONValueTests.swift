@@ -7,7 +7,7 @@ import Testing
 @Suite struct JSONValueTests {
     static let document = JSONValue.object([
         ("id", .int(7)),
-        ("note", .string("Said \"maybe\"\\later\n\tcall back\u{01}")),
+        ("note", .string("Said \"maybe\"\\later\r\n\tcall back\u{01}\u{1B}\u{7F}")),
         ("company", .string("Café Ñandú 🚀")),
         ("tags", .array([.string("b2b"), .null, .bool(true), .bool(false)])),
         ("empty", .object([])),
@@ -18,7 +18,8 @@ import Testing
     @Test func compactTextEscapesOnlyWhatJSONRequires() {
         #expect(
             JSONValueTests.document.rendered(compact: true)
-                == #"{"id":7,"note":"Said \"maybe\"\\later\n\tcall back\u0001","company":"Café Ñandú 🚀","#
+                == #"{"id":7,"note":"Said \"maybe\"\\later\r\n\tcall back\u0001\u001b"# + "\u{7F}"
+                + #"","company":"Café Ñandú 🚀","#
                 + #""tags":["b2b",null,true,false],"empty":{},"none":[],"nested":{"amount":1200.50}}"#
         )
     }
@@ -61,5 +62,9 @@ import Testing
     @Test func datesPadYearMonthAndDay() throws {
         #expect(try #require(LocalDate(year: 7, month: 3, day: 9)).description == "0007-03-09")
         #expect(try #require(LocalDate(year: 2026, month: 12, day: 31)).description == "2026-12-31")
+        // Before year 1, where date arithmetic can lead, as the text always read.
+        let first = try #require(LocalDate(year: 1, month: 1, day: 1))
+        #expect(LocalDate(daysSinceEpoch: first.daysSinceEpoch - 1).description == "0000-12-31")
+        #expect(LocalDate(daysSinceEpoch: first.daysSinceEpoch - 367).description == "00-1-12-31")
     }
 }

@@ -40,7 +40,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(iso: Array(text.utf8)[...])
     }
 
-    /// `YYYY-MM-DD` as UTF-8 bytes (an import reads two dates per stage of a path, as bytes).
+    /// `YYYY-MM-DD` as UTF-8 bytes (the instant parser reads its date part so).
     init?(iso bytes: ArraySlice<UInt8>) {
         let start = bytes.startIndex
         guard bytes.count == 10, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
@@ -145,6 +145,8 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// A non-negative number in decimal, zero-padded to `width` digits (all of them when it has more).
     static func appendDigits(_ value: Int, width: Int, to text: inout [UInt8]) {
+        // Before year 1 (date arithmetic can get there): as `pad` always wrote it.
+        guard value >= 0 else { return text.append(contentsOf: pad(value, width).utf8) }
         var digits = 1
         var limit = 10
         while value >= limit, digits < 19 {

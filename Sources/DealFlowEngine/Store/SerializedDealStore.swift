@@ -1,14 +1,14 @@
 import DealFlowCore
 import Foundation
 
-/// A store whose writes all go through one connection, so that a command on a deal can read it, decide
-/// and write the decision in one transaction.
+/// A store that lets one writer at a time in (SQLite's write lock, taken when the transaction begins),
+/// so that a command on a deal can read it, decide and write the decision in one transaction.
 ///
 /// Nothing can change the deal between the read and the write, and the command costs one trip to the
 /// database instead of three (roster, deal, commit): on SQLite that trip, a hop to the writer's queue
-/// and back, costs more than the work. ``SQLiteStore`` is one. A store that many processes write on a
-/// server (PostgreSQL) is not: there the engine reads, decides, and commits as a compare-and-set on the
-/// deal's version, deciding again when another process got there first.
+/// and back, costs more than the work. `SQLiteStore` is one. A store that many processes write at once
+/// on a server (PostgreSQL) is not: there the engine reads, decides, and commits as a compare-and-set on
+/// the deal's version, deciding again when another process got there first.
 public protocol SerializedDealStore: DealStore {
     /// Reads the deal, the roster and what `idempotencyKey` was first used for, calls `decide` on them,
     /// and writes what it returns, in one write transaction; a throw from `decide` writes nothing.
