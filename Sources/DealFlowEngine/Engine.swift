@@ -315,10 +315,11 @@ public final class Engine: Sendable {
     }
 
     /// Runs one command on one deal: checks the actor against the roster, reads the deal, lets `decide`
-    /// choose what to write, and writes it. On a ``SerializedDealStore`` that is one transaction. On any
-    /// other store it is separate reads and a commit that is a compare-and-set, which throws
-    /// ``StoreError/versionConflict(dealID:expected:actual:)`` when another process changed the deal
-    /// meanwhile: the caller then decides again.
+    /// choose what to write, writes it, and counts a committed change in the metrics. On a
+    /// ``SerializedDealStore`` that is one transaction. On any other store it is separate reads and a
+    /// commit that is a compare-and-set: when another process changed the deal or used the idempotency
+    /// key meanwhile, the command reads again and decides again (a fire with an expected version then
+    /// finds the deal at another one).
     ///
     /// `decide` gets the actor as the roster lets them act and the deal with its workflow. It may run
     /// inside the store's transaction: it must not wait. With `idempotency`, a key already used is
@@ -333,34 +334,43 @@ public final class Engine: Sendable {
     ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
         for _ in 0..<Engine.attempts {
             let now = clock.now()
-            let (step, receipt) = try await transact(dealID: dealID, idempotencyKey: idempotency?.key) {
-                [self] reading -> (DealWriting, Step<Outcome>) in
-                var acting = actor
-                switch Roster.authorize(actor, among: reading.users) {
-                case .success(let authorized): acting = authorized
-                case .failure(let refusal):
-                    let record = AccessRefusal(
-                        at: now,
-                        actor: actor.id,
-                        role: actor.role,
-                        action: action,
-                        dealID: dealID,
-                        reason: refusal.reason
-                    )
-                    let error = EngineError.actorRefused(actor: actor.id, action: action, reason: refusal.reason)
-                    return (DealWriting(refusal: record), .failed(error))
+            let written: (step: Step<Outcome>, change: DealChange?)
+            let receipt: ChangeReceipt?
+            do {
+                (written, receipt) = try await transact(dealID: dealID, idempotencyKey: idempotency?.key) {
+                    [self] reading -> (DealWriting, (Step<Outcome>, DealChange?)) in
+                    var acting = actor
+                    switch Roster.authorize(actor, among: reading.users) {
+                    case .success(let authorized): acting = authorized
+                    case .failure(let refusal):
+                        let record = AccessRefusal(
+                            at: now,
+                            actor: actor.id,
+                            role: actor.role,
+                            action: action,
+                            dealID: dealID,
+                            reason: refusal.reason
+                        )
+                        let error = EngineError.actorRefused(actor: actor.id, action: action, reason: refusal.reason)
+                        return (DealWriting(refusal: record), (.failed(error), nil))
+                    }
+                    if let idempotency, let first = reading.idempotentResult {
+                        return (DealWriting(), (.decided(try idempotency.replay(first)), nil))
+                    }
+                    guard let record = reading.deal else { throw EngineError.unknownDeal(dealID) }
+                    guard let workflow = cachedWorkflow(id: record.workflowID, version: record.workflowVersion) else {
+                        let step = Step<Outcome>.needsWorkflow(id: record.workflowID, version: record.workflowVersion)
+                        return (DealWriting(), (step, nil))
+                    }
+                    let current = DealView(deal: try Deal(record: record, workflow: workflow), workflow: workflow)
+                    let (writing, step) = try decide(acting, current)
+                    return (writing, (step, writing.change))
                 }
-                if let idempotency, let first = reading.idempotentResult {
-                    return (DealWriting(), .decided(try idempotency.replay(first)))
-                }
-                guard let record = reading.deal else { throw EngineError.unknownDeal(dealID) }
-                guard let workflow = cachedWorkflow(id: record.workflowID, version: record.workflowVersion) else {
-                    return (DealWriting(), .needsWorkflow(id: record.workflowID, version: record.workflowVersion))
-                }
-                let current = DealView(deal: try Deal(record: record, workflow: workflow), workflow: workflow)
-                return try decide(acting, current)
+            } catch StoreError.versionConflict, StoreError.idempotencyKeyUsed {
+                continue  // Another process got there first: read and decide again on what it left.
             }
-            switch step {
+            if let change = written.change { metrics.committed(change) }
+            switch written.step {
             case .decided(let outcome): return (outcome, receipt)
             case .failed(let error): throw error
             case .needsWorkflow(let id, let version): _ = try await workflow(id: id, version: version)
@@ -410,48 +420,38 @@ public final class Engine: Sendable {
         var receipt: ChangeReceipt?
     }
 
-    /// Decides a change of one deal on its current state and commits it, deciding again when another
-    /// process changed the deal meanwhile. `decide` gets the deal and the actor as the roster lets them
-    /// act. For every command but `fire`, whose blocked attempts and idempotency keys need more.
+    /// Decides a change of one deal on its current state and commits it, through
+    /// ``act(on:actor:action:idempotency:_:)``. `decide` gets the deal and the actor as the roster lets
+    /// them act. For every command but `fire`, whose blocked attempts and idempotency keys need more.
     func change(
         _ dealID: String,
         actor: Actor,
         action: String,
         decide: @escaping @Sendable (_ current: DealView, _ acting: Actor) -> Decision
     ) async throws -> Changed {
-        for _ in 0..<Engine.attempts {
-            do {
-                let (outcome, receipt) = try await act(on: dealID, actor: actor, action: action) {
-                    [self] acting, current -> (DealWriting, Step<(Changed, DealChange?)>) in
-                    let decision = decide(current, acting)
-                    switch decision {
-                    case .unchanged:
-                        return (DealWriting(), .decided((Changed(view: current, before: current), nil)))
-                    case .applied(let applied):
-                        let committed = record(applied, workflow: current.workflow)
-                        let after = DealView(deal: applied.deal, workflow: current.workflow)
-                        return (
-                            DealWriting(change: committed),
-                            .decided((Changed(view: after, before: current, applied: applied), committed))
-                        )
-                    case .rejected, .blocked, .refused:
-                        throw error(for: decision, dealID: dealID)
-                    }
-                }
-                var changed = outcome.0
-                if let committed = outcome.1 { metrics.committed(committed) }
-                changed.receipt = receipt
-                return changed
-            } catch StoreError.versionConflict {
-                continue  // Another process changed the deal: decide again on the fresh state.
+        var (changed, receipt) = try await act(on: dealID, actor: actor, action: action) {
+            [self] acting, current -> (DealWriting, Step<Changed>) in
+            let decision = decide(current, acting)
+            switch decision {
+            case .unchanged:
+                return (DealWriting(), .decided(Changed(view: current, before: current)))
+            case .applied(let applied):
+                let after = DealView(deal: applied.deal, workflow: current.workflow)
+                return (
+                    DealWriting(change: record(applied, workflow: current.workflow)),
+                    .decided(Changed(view: after, before: current, applied: applied))
+                )
+            case .rejected, .blocked, .refused:
+                throw error(for: decision, dealID: dealID)
             }
         }
-        throw EngineError.contention(dealID)
+        changed.receipt = receipt
+        return changed
     }
 
     /// What a fire came to, before its metrics are counted.
     private enum FireOutcome: Sendable {
-        case fired(AppliedChange, ValidatedWorkflow, DealChange)
+        case fired(AppliedChange, ValidatedWorkflow)
         case replayed(FireResult)
         case stopped(AuditEntry, workflowID: String, EngineError)
     }
@@ -482,78 +482,57 @@ public final class Engine: Sendable {
             }
             return try FireResult(replaying: first.result)
         }
-        for _ in 0..<Engine.attempts {
-            do {
-                let (outcome, receipt) = try await act(
-                    on: dealID,
-                    actor: actor,
-                    action: "deal fire \(dealID) \(transition)",
-                    idempotency: idempotencyKey.map { key in (key, { .replayed(try replay($0, key: key)) }) }
-                ) { [self] acting, current -> (DealWriting, Step<FireOutcome>) in
-                    if let expectVersion, current.deal.version != expectVersion {
-                        throw EngineError.conflict(
-                            dealID: dealID,
-                            expected: expectVersion,
-                            actual: current.deal.version
-                        )
-                    }
-                    let decision = DealMachine.decide(
-                        .fire(transition: transition, input: input, note: note),
-                        deal: current.deal,
-                        workflow: current.workflow,
-                        actor: acting,
-                        now: clock.now()
-                    )
-                    switch decision {
-                    case .applied(let change):
-                        var record = record(change, workflow: current.workflow)
-                        if let idempotencyKey {
-                            let workflow = current.workflow
-                            record.idempotency = (
-                                idempotencyKey,
-                                request,
-                                { receipt in
-                                    FireResult(
-                                        change: change,
-                                        workflow: workflow,
-                                        tasksCancelled: receipt.tasksCancelled
-                                    )
-                                    .json.rendered(compact: true)
-                                }
-                            )
+        let (outcome, receipt) = try await act(
+            on: dealID,
+            actor: actor,
+            action: "deal fire \(dealID) \(transition)",
+            idempotency: idempotencyKey.map { key in (key, { .replayed(try replay($0, key: key)) }) }
+        ) { [self] acting, current -> (DealWriting, Step<FireOutcome>) in
+            if let expectVersion, current.deal.version != expectVersion {
+                throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: current.deal.version)
+            }
+            let decision = DealMachine.decide(
+                .fire(transition: transition, input: input, note: note),
+                deal: current.deal,
+                workflow: current.workflow,
+                actor: acting,
+                now: clock.now()
+            )
+            switch decision {
+            case .applied(let change):
+                var record = record(change, workflow: current.workflow)
+                if let idempotencyKey {
+                    let workflow = current.workflow
+                    record.idempotency = (
+                        idempotencyKey,
+                        request,
+                        { receipt in
+                            FireResult(change: change, workflow: workflow, tasksCancelled: receipt.tasksCancelled)
+                                .json.rendered(compact: true)
                         }
-                        return (DealWriting(change: record), .decided(.fired(change, current.workflow, record)))
-                    case .blocked(let attempt), .refused(let attempt):
-                        let stopped = FireOutcome.stopped(
-                            attempt,
-                            workflowID: current.workflow.id,
-                            error(for: decision, dealID: dealID)
-                        )
-                        return (DealWriting(attempt: attempt.record), .decided(stopped))
-                    default:
-                        throw error(for: decision, dealID: dealID)
-                    }
+                    )
                 }
-                switch outcome {
-                case .fired(let change, let workflow, let record):
-                    metrics.committed(record)
-                    return FireResult(change: change, workflow: workflow, tasksCancelled: receipt?.tasksCancelled ?? 0)
-                case .replayed(let result):
-                    return result
-                case .stopped(let attempt, let workflowID, let error):
-                    metrics.attempted(attempt, workflow: workflowID)
-                    throw error
-                }
-            } catch StoreError.versionConflict(_, _, let actual) {
-                if let expectVersion {
-                    throw EngineError.conflict(dealID: dealID, expected: expectVersion, actual: actual ?? 0)
-                }
-                continue  // Another process changed the deal: decide again on the fresh state.
-            } catch StoreError.idempotencyKeyUsed(_, let key, let first) {
-                return try replay(first, key: key)
+                return (DealWriting(change: record), .decided(.fired(change, current.workflow)))
+            case .blocked(let attempt), .refused(let attempt):
+                let stopped = FireOutcome.stopped(
+                    attempt,
+                    workflowID: current.workflow.id,
+                    error(for: decision, dealID: dealID)
+                )
+                return (DealWriting(attempt: attempt.record), .decided(stopped))
+            default:
+                throw error(for: decision, dealID: dealID)
             }
         }
-        throw EngineError.contention(dealID)
+        switch outcome {
+        case .fired(let change, let workflow):
+            return FireResult(change: change, workflow: workflow, tasksCancelled: receipt?.tasksCancelled ?? 0)
+        case .replayed(let result):
+            return result
+        case .stopped(let attempt, let workflowID, let error):
+            metrics.attempted(attempt, workflow: workflowID)
+            throw error
+        }
     }
 
     /// `fire propose --set amount=5000 --note "..."`: what an idempotency key stands for.

@@ -10,13 +10,7 @@ extension SQLiteStore: SerializedDealStore {
     ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
         try await write { db in
             let reading = DealReading(
-                deal: try SQLiteStore.decodeRows(
-                    db,
-                    sql: "SELECT * FROM deals WHERE id = ?",
-                    arguments: [dealID],
-                    SQLiteStore.dealRecord
-                )
-                .first,
+                deal: try SQLiteStore.deal(id: dealID, in: db),
                 users: try SQLiteStore.users(in: db),
                 idempotentResult: try idempotencyKey.flatMap {
                     try SQLiteStore.idempotentResult(dealID: dealID, key: $0, in: db)

@@ -173,15 +173,12 @@ public final class SQLiteStore: DealStore {
     // MARK: - Reading deals
 
     public func deal(id: String) async throws -> DealRecord? {
-        try await read { db in
-            try SQLiteStore.decodeRows(
-                db,
-                sql: "SELECT * FROM deals WHERE id = ?",
-                arguments: [id],
-                SQLiteStore.dealRecord
-            )
-            .first
-        }
+        try await read { db in try SQLiteStore.deal(id: id, in: db) }
+    }
+
+    /// A deal, read inside the caller's transaction.
+    static func deal(id: String, in db: Database) throws -> DealRecord? {
+        try decodeRows(db, sql: "SELECT * FROM deals WHERE id = ?", arguments: [id], dealRecord).first
     }
 
     public func existingDealIDs(among ids: [String]) async throws -> Set<String> {
