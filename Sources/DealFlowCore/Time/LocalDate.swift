@@ -134,15 +134,6 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return value
     }
 
-    static func digits(_ scalars: ArraySlice<Unicode.Scalar>) -> Int? {
-        var value = 0
-        for scalar in scalars {
-            guard ("0"..."9").contains(scalar) else { return nil }
-            value = value * 10 + Int(scalar.value - 48)
-        }
-        return value
-    }
-
     /// A non-negative number in decimal, zero-padded to `width` digits (all of them when it has more).
     static func appendDigits(_ value: Int, width: Int, to text: inout [UInt8]) {
         // Before year 1 (date arithmetic can get there): as `pad` always wrote it.
@@ -189,10 +180,10 @@ public struct LocalTime: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses exactly `HH:MM`.
     public init?(text: some StringProtocol) {
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.count == 5, scalars[2] == ":",
-            let hour = LocalDate.digits(scalars[0..<2]),
-            let minute = LocalDate.digits(scalars[3..<5])
+        let bytes = Array(text.utf8)
+        guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"),
+            let hour = LocalDate.digits(bytes[0..<2]),
+            let minute = LocalDate.digits(bytes[3..<5])
         else { return nil }
         self.init(hour: hour, minute: minute)
     }
