@@ -37,24 +37,77 @@ public struct Guard: Sendable {
 /// `requires`, its guards and the target stage's `requires`; then it runs the old stage's `on_exit`,
 /// its own `actions` and the new stage's `on_enter`.
 public struct Transition: Sendable {
+    /// The transition's parts, shared by copies until one of them changes: the machine looks the
+    /// transition up on every fire, and a shared copy costs one reference count instead of one per part.
+    private struct Parts {
+        var name: String
+        var location: SourceLocation
+        var from: TransitionSource
+        var to: Located<String>
+        var roles: [Located<String>]?
+        var guards: [Guard]
+        var requires: [Located<String>]
+        var actions: [Action]
+        var description: String?
+    }
+
+    private final class Box: @unchecked Sendable {  // changed only while uniquely referenced
+        var parts: Parts
+        init(_ parts: Parts) { self.parts = parts }
+    }
+
+    private var box: Box
+
+    private mutating func changing() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.parts) }
+        return box
+    }
+
     /// The transition's name, exactly as written.
-    public var name: String
+    public var name: String {
+        get { box.parts.name }
+        set { changing().parts.name = newValue }
+    }
     /// Where the transition's key is written.
-    public var location: SourceLocation
+    public var location: SourceLocation {
+        get { box.parts.location }
+        set { changing().parts.location = newValue }
+    }
     /// Where the deal may be for the transition to fire.
-    public var from: TransitionSource
+    public var from: TransitionSource {
+        get { box.parts.from }
+        set { changing().parts.from = newValue }
+    }
     /// The stage the deal moves to.
-    public var to: Located<String>
+    public var to: Located<String> {
+        get { box.parts.to }
+        set { changing().parts.to = newValue }
+    }
     /// The roles allowed to fire it; `nil` allows every role.
-    public var roles: [Located<String>]?
+    public var roles: [Located<String>]? {
+        get { box.parts.roles }
+        set { changing().parts.roles = newValue }
+    }
     /// Conditions that must all hold.
-    public var guards: [Guard]
+    public var guards: [Guard] {
+        get { box.parts.guards }
+        set { changing().parts.guards = newValue }
+    }
     /// Fields that must be set once the command's input is applied.
-    public var requires: [Located<String>]
+    public var requires: [Located<String>] {
+        get { box.parts.requires }
+        set { changing().parts.requires = newValue }
+    }
     /// Actions run between the old stage's `on_exit` and the new stage's `on_enter`.
-    public var actions: [Action]
+    public var actions: [Action] {
+        get { box.parts.actions }
+        set { changing().parts.actions = newValue }
+    }
     /// A sentence for people reading the workflow or a diagram.
-    public var description: String?
+    public var description: String? {
+        get { box.parts.description }
+        set { changing().parts.description = newValue }
+    }
 
     /// Creates a transition.
     public init(
@@ -68,15 +121,19 @@ public struct Transition: Sendable {
         actions: [Action] = [],
         description: String? = nil
     ) {
-        self.name = name
-        self.location = location
-        self.from = from
-        self.to = to
-        self.roles = roles
-        self.guards = guards
-        self.requires = requires
-        self.actions = actions
-        self.description = description
+        box = Box(
+            Parts(
+                name: name,
+                location: location,
+                from: from,
+                to: to,
+                roles: roles,
+                guards: guards,
+                requires: requires,
+                actions: actions,
+                description: description
+            )
+        )
     }
 
     /// Whether the transition may start from a stage: a listed one, or any stage but the target for `"*"`.

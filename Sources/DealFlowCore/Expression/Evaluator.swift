@@ -93,113 +93,12 @@ extension CompiledExpression {
     /// - Complexity: O(n) in the size of the expression (times the input length for `matches`, and the
     ///   number of days spanned for business-day arithmetic).
     public func evaluate(in environment: EvaluationEnvironment) throws(EvaluationError) -> Value {
-        try Evaluator(environment: environment).evaluate(root)
+        try environment.evaluate(root)
     }
 }
 
-/// Walks a typed expression.
-struct Evaluator {
-    let environment: EvaluationEnvironment
-
-    func evaluate(_ expression: TypedExpression) throws(EvaluationError) -> Value {
-        switch expression {
-        case .constant(let value): return value
-        case .field(let index): return index < environment.fields.count ? environment.fields[index] : .null
-        case .context(let name): return environment.value(of: name)
-        case .not(let operand):
-            switch try evaluate(operand) {
-            case .bool(let value): return .bool(!value)
-            default: return .null
-            }
-        case .and(let operands):
-            // Three-valued: false wins over null, null over true.
-            var sawNull = false
-            for operand in operands {
-                switch try evaluate(operand) {
-                case .bool(false): return .bool(false)
-                case .bool(true): continue
-                default: sawNull = true
-                }
-            }
-            return sawNull ? .null : .bool(true)
-        case .or(let operands):
-            // Three-valued: true wins over null, null over false.
-            var sawNull = false
-            for operand in operands {
-                switch try evaluate(operand) {
-                case .bool(true): return .bool(true)
-                case .bool(false): continue
-                default: sawNull = true
-                }
-            }
-            return sawNull ? .null : .bool(false)
-        case .equal(let left, let right, let negated):
-            let equal = Evaluator.equal(try evaluate(left), try evaluate(right))
-            return .bool(equal != negated)
-        case .order(let op, let left, let right):
-            let l = try evaluate(left)
-            let r = try evaluate(right)
-            guard let ordering = Evaluator.compare(l, r) else { return .null }
-            switch op {
-            case .less: return .bool(ordering < 0)
-            case .lessOrEqual: return .bool(ordering <= 0)
-            case .greater: return .bool(ordering > 0)
-            default: return .bool(ordering >= 0)
-            }
-        case .arithmetic(let op, let left, let right):
-            return try Evaluator.arithmetic(op, try evaluate(left), try evaluate(right))
-        case .concatenate(let left, let right):
-            guard case .string(let l) = try evaluate(left), case .string(let r) = try evaluate(right) else {
-                return .null
-            }
-            return .string(l + r)
-        case .negate(let operand):
-            switch try evaluate(operand) {
-            case .int(let value):
-                guard value != .min else { throw EvaluationError(message: "integer overflow in '-'") }
-                return .int(-value)
-            case .decimal(let value): return .decimal(-value)
-            default: return .null
-            }
-        case .shift(let base, let duration, let sign):
-            switch try evaluate(base) {
-            case .date(let date):
-                if duration.unit.countsDays, duration.timeOfDay == nil {
-                    return .date(environment.calendar.adding(duration, sign: sign, to: date))
-                }
-                let start = environment.calendar.startOfDay(date)
-                if duration.unit.countsDays, let time = duration.timeOfDay {
-                    let day = environment.calendar.adding(
-                        CalendarDuration(duration.amount, duration.unit),
-                        sign: sign,
-                        to: date
-                    )
-                    return .datetime(environment.calendar.instant(on: day, secondOfDay: time.seconds))
-                }
-                return .datetime(environment.calendar.adding(duration, sign: sign, to: start))
-            case .datetime(let instant):
-                return .datetime(environment.calendar.adding(duration, sign: sign, to: instant))
-            default: return .null
-            }
-        case .membership(let element, let items, let negated):
-            let value = try evaluate(element)
-            if value.isNull { return .null }
-            for item in items where Evaluator.equal(value, try evaluate(item)) { return .bool(!negated) }
-            return .bool(negated)
-        case .call(let function, let arguments):
-            return try call(function, arguments)
-        case .has(let index):
-            return .bool(index < environment.fields.count && !environment.fields[index].isNull)
-        case .matches(let subject, let pattern):
-            guard case .string(let text) = try evaluate(subject) else { return .null }
-            return .bool(pattern.matches(text))
-        case .list(let items):
-            var values: [Value] = []
-            for item in items { values.append(try evaluate(item)) }
-            return .list(values)
-        }
-    }
-
+/// The operators' semantics, shared by the evaluator and the rest of the core.
+enum Evaluator {
     /// Equality with int and decimal compared by value; `null` equals only `null`.
     static func equal(_ left: Value, _ right: Value) -> Bool {
         switch (left, right) {
@@ -268,6 +167,110 @@ struct Evaluator {
             return try checked(l.remainder(dividingBy: r), op)
         }
     }
+}
+
+/// Walks a typed expression. The walk is a method of the environment rather than of a separate
+/// evaluator holding a copy of it: a copy retains every field, name and calendar part once per guard.
+extension EvaluationEnvironment {
+
+    func evaluate(_ expression: TypedExpression) throws(EvaluationError) -> Value {
+        switch expression {
+        case .constant(let value): return value
+        case .field(let index): return index < fields.count ? fields[index] : .null
+        case .context(let name): return value(of: name)
+        case .not(let operand):
+            switch try evaluate(operand) {
+            case .bool(let value): return .bool(!value)
+            default: return .null
+            }
+        case .and(let operands):
+            // Three-valued: false wins over null, null over true.
+            var sawNull = false
+            for operand in operands {
+                switch try evaluate(operand) {
+                case .bool(false): return .bool(false)
+                case .bool(true): continue
+                default: sawNull = true
+                }
+            }
+            return sawNull ? .null : .bool(true)
+        case .or(let operands):
+            // Three-valued: true wins over null, null over false.
+            var sawNull = false
+            for operand in operands {
+                switch try evaluate(operand) {
+                case .bool(true): return .bool(true)
+                case .bool(false): continue
+                default: sawNull = true
+                }
+            }
+            return sawNull ? .null : .bool(false)
+        case .equal(let left, let right, let negated):
+            let equal = Evaluator.equal(try evaluate(left), try evaluate(right))
+            return .bool(equal != negated)
+        case .order(let op, let left, let right):
+            let l = try evaluate(left)
+            let r = try evaluate(right)
+            guard let ordering = Evaluator.compare(l, r) else { return .null }
+            switch op {
+            case .less: return .bool(ordering < 0)
+            case .lessOrEqual: return .bool(ordering <= 0)
+            case .greater: return .bool(ordering > 0)
+            default: return .bool(ordering >= 0)
+            }
+        case .arithmetic(let op, let left, let right):
+            return try Evaluator.arithmetic(op, try evaluate(left), try evaluate(right))
+        case .concatenate(let left, let right):
+            guard case .string(let l) = try evaluate(left), case .string(let r) = try evaluate(right) else {
+                return .null
+            }
+            return .string(l + r)
+        case .negate(let operand):
+            switch try evaluate(operand) {
+            case .int(let value):
+                guard value != .min else { throw EvaluationError(message: "integer overflow in '-'") }
+                return .int(-value)
+            case .decimal(let value): return .decimal(-value)
+            default: return .null
+            }
+        case .shift(let base, let duration, let sign):
+            switch try evaluate(base) {
+            case .date(let date):
+                if duration.unit.countsDays, duration.timeOfDay == nil {
+                    return .date(calendar.adding(duration, sign: sign, to: date))
+                }
+                let start = calendar.startOfDay(date)
+                if duration.unit.countsDays, let time = duration.timeOfDay {
+                    let day = calendar.adding(
+                        CalendarDuration(duration.amount, duration.unit),
+                        sign: sign,
+                        to: date
+                    )
+                    return .datetime(calendar.instant(on: day, secondOfDay: time.seconds))
+                }
+                return .datetime(calendar.adding(duration, sign: sign, to: start))
+            case .datetime(let instant):
+                return .datetime(calendar.adding(duration, sign: sign, to: instant))
+            default: return .null
+            }
+        case .membership(let element, let items, let negated):
+            let value = try evaluate(element)
+            if value.isNull { return .null }
+            for item in items where Evaluator.equal(value, try evaluate(item)) { return .bool(!negated) }
+            return .bool(negated)
+        case .call(let function, let arguments):
+            return try call(function, arguments)
+        case .has(let index):
+            return .bool(index < fields.count && !fields[index].isNull)
+        case .matches(let subject, let pattern):
+            guard case .string(let text) = try evaluate(subject) else { return .null }
+            return .bool(pattern.matches(text))
+        case .list(let items):
+            var values: [Value] = []
+            for item in items { values.append(try evaluate(item)) }
+            return .list(values)
+        }
+    }
 
     /// Calls a function; any null argument makes the result null. Arguments are evaluated one by one
     /// rather than into an array, since this runs for every guard of every decision.
@@ -319,7 +322,7 @@ struct Evaluator {
             guard let from = localDate(first), let to = localDate(second) else { return .null }
             return .int(
                 function == .daysBetween
-                    ? environment.calendar.daysBetween(from, to) : environment.calendar.businessDaysBetween(from, to)
+                    ? calendar.daysBetween(from, to) : calendar.businessDaysBetween(from, to)
             )
         case .abs:
             switch first {
@@ -335,7 +338,7 @@ struct Evaluator {
     private func localDate(_ value: Value) -> LocalDate? {
         switch value {
         case .date(let date): date
-        case .datetime(let instant): environment.calendar.date(of: instant)
+        case .datetime(let instant): calendar.date(of: instant)
         default: nil
         }
     }

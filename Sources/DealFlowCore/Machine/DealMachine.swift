@@ -397,10 +397,8 @@ public enum DealMachine {
         case .failure(let rejection): return .rejected(rejection)
         case .success(let fields): tentative.fields = fields
         }
-        if let cleared = workflow.definition.fields.enumerated().first(where: {
-            $0.element.isRequired && tentative.fields[$0.offset].isNull
-        }) {
-            return .rejected(requiredFieldCleared(cleared.element, on: deal))
+        if let cleared = workflow.firstUnsetRequiredField(in: tentative.fields) {
+            return .rejected(requiredFieldCleared(workflow.definition.fields[cleared], on: deal))
         }
         let blockers = conditionBlockers(transition, for: tentative, workflow: workflow, actor: actor, now: now)
         guard blockers.isEmpty else { return .blocked(audit(.blocked, blockers)) }
@@ -531,7 +529,7 @@ public enum DealMachine {
     private static func outcome(entering stage: Stage, from current: Outcome?, workflow: ValidatedWorkflow) -> Outcome?
     {
         if let outcome = stage.outcome { return outcome.value }
-        return workflow.funnelStages.contains(stage.name) ? nil : current
+        return workflow.isFunnelStage(stage.name) ? nil : current
     }
 
     /// A required field, or one the entered stage requires, that the actions left unset.
@@ -540,12 +538,10 @@ public enum DealMachine {
         entering stage: Stage,
         workflow: ValidatedWorkflow
     ) -> Rejection? {
-        if let field = workflow.definition.fields.enumerated().first(where: {
-            $0.element.isRequired && deal.fields[$0.offset].isNull
-        }) {
+        if let field = workflow.firstUnsetRequiredField(in: deal.fields) {
             return Rejection(
                 .actionFailed,
-                "the actions would leave the required field '\(field.element.name)' unset on deal '\(deal.id)'"
+                "the actions would leave the required field '\(workflow.fieldNames[field])' unset on deal '\(deal.id)'"
             )
         }
         if let field = stage.requires.first(where: { deal.fields[index($0.value, workflow)].isNull }) {
@@ -684,10 +680,12 @@ public enum DealMachine {
     }
 
     private static func diff(_ old: [Value], _ new: [Value], _ workflow: ValidatedWorkflow) -> [FieldChange] {
-        workflow.definition.fields.enumerated().compactMap { index, field in
-            Evaluator.equal(old[index], new[index]) && old[index].isNull == new[index].isNull
-                ? nil : FieldChange(field: field.name, old: old[index], new: new[index])
+        var changes: [FieldChange] = []
+        for index in workflow.fieldNames.indices
+        where !Evaluator.equal(old[index], new[index]) || old[index].isNull != new[index].isNull {
+            changes.append(FieldChange(field: workflow.fieldNames[index], old: old[index], new: new[index]))
         }
+        return changes
     }
 
     // MARK: - Actions and timers

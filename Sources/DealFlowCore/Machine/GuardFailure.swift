@@ -61,18 +61,22 @@ extension Guard {
     /// A guard whose value is `null` fails, naming the fields it read that are not set.
     public func failure(in environment: EvaluationEnvironment) -> GuardFailure? {
         guard let compiled else { preconditionFailure("guards are compiled by WorkflowValidator before they run") }
+        let result: Result<Value, EvaluationError>
+        do throws(EvaluationError) {
+            result = .success(try compiled.evaluate(in: environment))
+        } catch {
+            result = .failure(error)
+        }
+        if case .success(.bool(true)) = result { return nil }
+        // Only a failing guard names what it read: a passing one, the common case, builds no text.
         let values = compiled.reads.map { (name: $0.description, value: environment.value(of: $0)) }
         let reason: GuardFailure.Reason
-        do throws(EvaluationError) {
-            switch try compiled.evaluate(in: environment) {
-            case .bool(true): return nil
-            case .bool(false): reason = .isFalse
-            default:
-                let unset = values.filter { $0.value.isNull }.map(\.name)
-                reason = unset.isEmpty ? .isFalse : .unset(unset)
-            }
-        } catch {
-            reason = .error(error.message)
+        switch result {
+        case .success(.bool(_)): reason = .isFalse
+        case .success:
+            let unset = values.filter { $0.value.isNull }.map(\.name)
+            reason = unset.isEmpty ? .isFalse : .unset(unset)
+        case .failure(let error): reason = .error(error.message)
         }
         return GuardFailure(
             expression: expression.text,

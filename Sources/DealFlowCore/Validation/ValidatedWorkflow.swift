@@ -17,6 +17,11 @@ public struct ValidatedWorkflow: Sendable {
     public let dealFields: ResolvedDealFields
     private let stageIndex: [String: Int]
     private let transitionIndex: [String: Int]
+    /// The positions of the required fields, and every field's name by position: the machine checks
+    /// and diffs fields on every decision, and walking the definitions would copy each one.
+    let requiredFieldPositions: [Int]
+    let fieldNames: [String]
+    private let funnelStageSet: Set<String>
 
     init(
         definition: Workflow,
@@ -37,6 +42,9 @@ public struct ValidatedWorkflow: Sendable {
             if stage.outcome?.value == .won { break }
         }
         self.funnelStages = funnel
+        self.funnelStageSet = Set(funnel)
+        self.requiredFieldPositions = definition.fields.indices.filter { definition.fields[$0].isRequired }
+        self.fieldNames = definition.fields.map(\.name)
         var stageIndex: [String: Int] = [:]
         for (index, stage) in definition.stages.enumerated() { stageIndex[stage.name] = index }
         var transitionIndex: [String: Int] = [:]
@@ -62,6 +70,14 @@ public struct ValidatedWorkflow: Sendable {
     /// The funnel's steps: the stages in file order up to and including the first `won` outcome,
     /// leaving out `lost` outcomes. Stages after the win (onboarding, post-sale) are not steps.
     public let funnelStages: [String]
+
+    /// Whether a stage is one of ``funnelStages``.
+    func isFunnelStage(_ name: String) -> Bool { funnelStageSet.contains(name) }
+
+    /// The first required field (by position) that `fields` leaves unset.
+    func firstUnsetRequiredField(in fields: [Value]) -> Int? {
+        requiredFieldPositions.first { fields[$0].isNull }
+    }
 
     /// The stage with a name, if there is one.
     public func stage(named name: String) -> Stage? {
