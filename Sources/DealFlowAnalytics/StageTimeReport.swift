@@ -39,7 +39,7 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
 
     public mutating func add(_ deal: DealTimeline) {
         for visit in deal.visits {
-            guard let index = stageIndex[visit.stage], context.period.contains(visit.enteredAt) else { continue }
+            guard let index = stageIndex(of: visit.stage), context.period.contains(visit.enteredAt) else { continue }
             let (calendarDays, working) = duration(visit)
             if latest[index] == nil { touched.append(index) }
             latest[index] = (visit, calendarDays, working)
@@ -59,11 +59,21 @@ public struct StageTimeReport: TimelineReducer, PipelineReport {
         touched.removeAll(keepingCapacity: true)
     }
 
+    /// A stage's position: for a handful of stages, comparing names (short ones inline; the store
+    /// hands over the workflow's own strings) costs less than hashing one.
+    private func stageIndex(of stage: String) -> Int? {
+        stages.count <= 16 ? stages.firstIndex(of: stage) : stageIndex[stage]
+    }
+
     /// Calendar days (elapsed time / 24 h) and whole working days between entering and leaving.
     private mutating func duration(_ visit: StageVisit) -> (Double, Double) {
         let end = visit.leftAt ?? context.now
         let calendarDays = end.timeIntervalSince(visit.enteredAt) / 86_400
-        let working = days.workdays(afterDay: days.day(of: visit.enteredAt), throughDay: days.day(of: end))
+        // The local days first: read as arguments of `days.workdays`, they would mutate a copy of
+        // `days` and copy its cache of zone offsets on every new hour.
+        let entered = days.day(of: visit.enteredAt)
+        let left = days.day(of: end)
+        let working = days.workdays(afterDay: entered, throughDay: left)
         return (calendarDays, Double(working))
     }
 

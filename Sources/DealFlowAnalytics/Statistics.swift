@@ -23,17 +23,19 @@ public struct Samples: Hashable, Sendable {
     public var mean: Double? { values.isEmpty ? nil : total / Double(values.count) }
 
     /// The middle value, or the mean of the two middle values.
-    public var median: Double? {
-        let ordered = orderedValues
+    public var median: Double? { Self.median(of: orderedValues) }
+
+    /// The nearest-rank percentile: the smallest value with at least `p` percent of the samples at or
+    /// below it.
+    public func percentile(_ p: Int) -> Double? { Self.percentile(p, of: orderedValues) }
+
+    private static func median(of ordered: [Double]) -> Double? {
         guard !ordered.isEmpty else { return nil }
         let middle = ordered.count / 2
         return ordered.count % 2 == 1 ? ordered[middle] : (ordered[middle - 1] + ordered[middle]) / 2
     }
 
-    /// The nearest-rank percentile: the smallest value with at least `p` percent of the samples at or
-    /// below it.
-    public func percentile(_ p: Int) -> Double? {
-        let ordered = orderedValues
+    private static func percentile(_ p: Int, of ordered: [Double]) -> Double? {
         guard !ordered.isEmpty else { return nil }
         let rank = max(1, (p * ordered.count + 99) / 100)
         return ordered[rank - 1]
@@ -43,10 +45,13 @@ public struct Samples: Hashable, Sendable {
 
     /// `{"count", "total", "median", "p90", "mean"}` in the given unit's names: the mean is total / count.
     func json(unit: String, percentile90: Bool = true) -> [(String, JSONValue)] {
+        // Sorted once for both the median and the percentile: a stage's samples are one per deal.
+        let ordered = orderedValues
         var fields: [(String, JSONValue)] = [
-            ("count", .int(count)), ("total_\(unit)", JSONNumber.of(total)), ("median_\(unit)", JSONNumber.of(median)),
+            ("count", .int(count)), ("total_\(unit)", JSONNumber.of(total)),
+            ("median_\(unit)", JSONNumber.of(Self.median(of: ordered))),
         ]
-        if percentile90 { fields.append(("p90_\(unit)", JSONNumber.of(percentile(90)))) }
+        if percentile90 { fields.append(("p90_\(unit)", JSONNumber.of(Self.percentile(90, of: ordered)))) }
         fields.append(("mean_\(unit)", JSONNumber.of(mean)))
         return fields
     }

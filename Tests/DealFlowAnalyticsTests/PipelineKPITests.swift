@@ -327,4 +327,41 @@ import Testing
         let blind = try await PipelineAnalytics.report(.winrate, context: latestOnly, source: store)
         #expect(blind.json["won"] == .int(0))
     }
+
+    /// The forecast and staleness are about the deals as they are now: they read no history, a tenth of
+    /// the rows, and give what a scan of the history gives.
+    @Test func theForecastAndStalenessReadOnlyTheDeals() async throws {
+        let fixture = try await PipelineFixture.make()
+        let source = DealsOnlySource(store: fixture.store)
+        for kind in [ReportKind.forecast, .stale] {
+            let fromDeals = try await PipelineAnalytics.report(kind, context: fixture.context(), source: source)
+            #expect(fromDeals.json == (try await fixture.report(kind)).json)
+        }
+    }
+}
+
+/// A history source that refuses to scan the history.
+private struct DealsOnlySource: PipelineHistorySource {
+    struct HistoryRead: Error {}
+    let store: SQLiteStore
+
+    func scanTimelines<Reducer: TimelineReducer>(
+        workflow: ValidatedWorkflow,
+        owner: String?,
+        into reducer: Reducer
+    )
+        async throws -> Reducer
+    { throw HistoryRead() }
+
+    func scanDeals<Reducer: TimelineReducer>(
+        workflow: ValidatedWorkflow,
+        owner: String?,
+        into reducer: Reducer
+    )
+        async throws -> Reducer
+    { try await store.scanDeals(workflow: workflow, owner: owner, into: reducer) }
+
+    func taskFacts(workflowID: String, assignee: String?) async throws -> [TaskFact] {
+        try await store.taskFacts(workflowID: workflowID, assignee: assignee)
+    }
 }
