@@ -22,7 +22,7 @@ public final class Scheduler: Sendable {
     /// Where the time comes from.
     public let clock: any EngineClock
     /// How many items one transaction claims at most: a backlog is worked through in batches of this
-    /// size, each committed before the next is read.
+    /// size (the next decided while a batch of reminders commits).
     public let batchSize: Int
     /// How often a sleeping scheduler checks whether another process scheduled something earlier.
     public let changePollInterval: Duration
@@ -103,21 +103,76 @@ public final class Scheduler: Sendable {
 
     /// Fires everything due at `now` (the clock's time by default), batch after batch, including what
     /// the firings themselves make due (a timer's task that is already due reminds in the same pass).
+    ///
+    /// A batch of reminders and escalations commits while the next batch is read and decided: its
+    /// commit only marks its own tasks, so the next read, leaving its items out, finds the same items
+    /// whether it sees that commit or not. A batch with timers may move deals, cancel tasks and create
+    /// items due already, so it commits before the next read. Either way a pass fires what firing
+    /// batch after batch would, in the same order, whatever the timing.
     public func fireDue(at now: Date? = nil) async throws -> Report {
         let now = try await currentTime(given: now)
         var total = Report()
         var fruitless = 0
-        while !isStopping {
-            let (report, _) = try await fireBatch(at: now, freshSince: nil)
+        /// Adds a committed batch's report; `false` when the pass should stop: items whose deals keep
+        /// changing under them are decided again only a bounded number of times.
+        func counted(_ report: Report) -> Bool {
             total.add(report)
-            // Go on until a batch finds nothing: what a batch fired may have made more due (a timer's
-            // task due at once reminds in the same pass).
-            if report.fired + report.skipped + report.conflicts == 0 { break }
-            // Items whose deals keep changing under them are decided again, a bounded number of times.
             fruitless = report.fired + report.skipped == 0 ? fruitless + 1 : 0
-            if fruitless >= Engine.attempts { break }
+            return fruitless < Engine.attempts
+        }
+        var decided: DecidedBatch?
+        while !isStopping {
+            var commit: Task<Report, any Error>?
+            var excluded: Set<String> = []
+            if let batch = decided {
+                decided = nil
+                if batch.hasTimers {
+                    guard counted(try await self.commit(batch.firings, at: now, batchStarted: batch.started)) else {
+                        break
+                    }
+                } else {
+                    commit = Task { try await self.commit(batch.firings, at: now, batchStarted: batch.started) }
+                    excluded = batch.keys
+                }
+            }
+            let started = ContinuousClock.now
+            let items: [DueItem]
+            let firings: [Firing]
+            do {
+                let read = try await store.dueItems(dueBy: now, since: nil, limit: batchSize + excluded.count)
+                items = Array(read.lazy.filter { !excluded.contains($0.key) }.prefix(batchSize))
+                firings = try await self.firings(for: items, at: now)
+            } catch {
+                // What the batch before commits is fired: it finishes before the failure is reported.
+                _ = try? await commit?.value
+                throw error
+            }
+            if let commit {
+                guard counted(try await commit.value) else { break }
+            } else if items.isEmpty {
+                break  // A read after every commit found nothing: the pass is done.
+            }
+            if !items.isEmpty { decided = DecidedBatch(items: items, firings: firings, started: started) }
         }
         return total
+    }
+
+    /// A batch decided and not yet committed.
+    private struct DecidedBatch {
+        let keys: Set<String>
+        let firings: [Firing]
+        /// Whether it holds timers, whose commit may change what is due next.
+        let hasTimers: Bool
+        let started: ContinuousClock.Instant
+
+        init(items: [DueItem], firings: [Firing], started: ContinuousClock.Instant) {
+            keys = Set(items.map(\.key))
+            self.firings = firings
+            hasTimers = items.contains {
+                if case .timer = $0 { true } else { false }
+            }
+            self.started = started
+        }
     }
 
     /// Fires one batch of what is due at `now`: the items that fell due after `freshSince` first (up
@@ -125,18 +180,44 @@ public final class Scheduler: Sendable {
     /// whether more may be due.
     public func fireBatch(at now: Date, freshSince: Date?) async throws -> (report: Report, more: Bool) {
         let started = ContinuousClock.now
-        defer { metrics.finished("scheduler_batch", since: started) }
         var items: [DueItem] = []
         if let freshSince {
             items = try await store.dueItems(dueBy: now, since: freshSince, limit: max(1, batchSize / 4))
         }
         let backlog = try await store.dueItems(dueBy: now, since: nil, limit: batchSize)
-        var keys = Set(items.map(\.key))
-        for item in backlog where items.count < batchSize && keys.insert(item.key).inserted { items.append(item) }
-        guard !items.isEmpty else { return (Report(), false) }
+        if items.isEmpty {
+            items = backlog
+        } else {
+            var keys = Set(items.map(\.key))
+            for item in backlog where items.count < batchSize && keys.insert(item.key).inserted { items.append(item) }
+        }
+        guard !items.isEmpty else {
+            metrics.finished("scheduler_batch", since: started)
+            return (Report(), false)
+        }
+        let report = try await commit(try await firings(for: items, at: now), at: now, batchStarted: started)
+        return (report, backlog.count >= batchSize || report.conflicts > 0)
+    }
+
+    /// Decides each item: what its firing writes.
+    private func firings(for items: [DueItem], at now: Date) async throws -> [Firing] {
         var firings: [Firing] = []
+        firings.reserveCapacity(items.count)
         let firedAt = DateTimeFormat.iso8601(now)
         for item in items { firings.append(try await firing(for: item, at: now, firedAt: firedAt)) }
+        return firings
+    }
+
+    /// Claims and writes a batch's firings in one transaction, and counts what they did; the batch's
+    /// time, from its read to its commit, goes to the `scheduler_batch` duration.
+    private func commit(
+        _ firings: [Firing],
+        at now: Date,
+        batchStarted: ContinuousClock.Instant
+    ) async throws
+        -> Report
+    {
+        defer { metrics.finished("scheduler_batch", since: batchStarted) }
         let outcomes = try await store.perform(firings)
         var report = Report()
         for (firing, outcome) in zip(firings, outcomes) {
@@ -164,7 +245,7 @@ public final class Scheduler: Sendable {
                 }
             }
         }
-        return (report, backlog.count >= batchSize || report.conflicts > 0)
+        return report
     }
 
     // MARK: - The daemon

@@ -336,6 +336,69 @@ struct SchedulerRecoveryTests {
         #expect(keys.contains { $0.contains(freshTask.id) })
     }
 
+    /// A pass in batches of 4 over 24 deals whose timers move them (cancelling their tasks and other
+    /// timers) and create tasks already due, amid runs of reminders: `fireDue` decides a batch while
+    /// a batch of reminders commits, and must fire exactly what committing batch after batch does.
+    @Test func aPipelinedPassFiresWhatBatchAfterBatchFires() async throws {
+        func pass(
+            pipelined: Bool
+        ) async throws -> (report: Scheduler.Report, outbox: [String], tasks: [String], left: Int) {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "dealflow-pass-\(UUID().uuidString)"
+            )
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let store = try SQLiteStore(path: directory.appendingPathComponent("pass.sqlite").path)
+            let clock = ManualClock("2026-11-23T14:00:00Z")
+            let engine = Engine(store: store, clock: clock, identifiers: SequentialIdentifiers())
+            _ = try await engine.applyWorkflow(source: followUpWorkflow, file: "test.yaml")
+            for index in 0..<24 {
+                // Every third deal renews on Wednesday: its `renew` timer (Tuesday) moves it first.
+                let input = index % 3 == 0 ? set(["renewal": "2026-11-25T15:00:00Z"]) : []
+                _ = try await engine.create(workflowID: "follow", id: "d\(index)", input: input, actor: ana)
+            }
+            clock.set(instant("2026-11-27T15:00:00Z"))
+            let scheduler = Scheduler(
+                store: store,
+                clock: clock,
+                identifiers: SequentialIdentifiers(namespace: "s"),
+                batchSize: 4
+            )
+            var report = Scheduler.Report()
+            if pipelined {
+                report = try await scheduler.fireDue()
+            } else {
+                while true {
+                    let batch = try await scheduler.fireBatch(at: clock.now(), freshSince: nil).report
+                    report.add(batch)
+                    if batch.fired + batch.skipped + batch.conflicts == 0 { break }
+                }
+            }
+            let outbox = try await store.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT type, deal_id, key, data FROM outbox ORDER BY id").map {
+                    "\($0["type"] as String) \($0["deal_id"] as String) \($0["key"] as String? ?? "-") \($0["data"] as String)"
+                }
+            }
+            let tasks = try await store.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, deal_id, title, status, reminded_at FROM tasks ORDER BY id").map {
+                    "\($0["id"] as String) \($0["deal_id"] as String) \($0["title"] as String) \($0["status"] as String) \($0["reminded_at"] as Int64? ?? 0)"
+                }
+            }
+            let left = try await store.dueItems(dueBy: clock.now(), since: nil, limit: 10).count
+            return (report, outbox, tasks, left)
+        }
+        let pipelined = try await pass(pipelined: true)
+        #expect(pipelined.left == 0)  // nothing due is left for a later pass
+        #expect(pipelined.report.transitions == 24)  // 16 deals expire, 8 renew
+        #expect(pipelined.report.reminders > 24 && pipelined.report.tasksCreated > 0)
+        let keys = pipelined.outbox.map { $0.split(separator: " ")[2] }.filter { $0 != "-" }
+        #expect(Set(keys).count == keys.count)  // each item's effects written once
+        let serial = try await pass(pipelined: false)
+        #expect(pipelined.report == serial.report)
+        #expect(pipelined.outbox == serial.outbox)
+        #expect(pipelined.tasks == serial.tasks)
+    }
+
     @Test func twoSchedulersOnOneFileFireEachItemOnce() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "dealflow-race-\(UUID().uuidString)"
