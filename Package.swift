@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "DealFlowSQLite", targets: ["DealFlowSQLite"]),
         .library(name: "DealFlowPostgres", targets: ["DealFlowPostgres"]),
         .library(name: "DealFlowAnalytics", targets: ["DealFlowAnalytics"]),
+        .library(name: "DealFlowWebhook", targets: ["DealFlowWebhook"]),
         .library(name: "DealFlowTestKit", targets: ["DealFlowTestKit"]),
     ],
     dependencies: [
@@ -24,8 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // libyaml itself (Debian: libyaml-dev). We compose nodes ourselves so that every scalar keeps its
@@ -61,6 +63,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Webhook delivery on its own, so that nothing else links an HTTP stack.
+        .target(
+            name: "DealFlowWebhook",
+            dependencies: [
+                "DealFlowEngine", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "DealFlowTestKit",
             dependencies: ["DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowAnalytics"]
@@ -74,10 +84,12 @@ let package = Package(
                 "DealFlowSQLite",
                 "DealFlowPostgres",
                 "DealFlowAnalytics",
+                "DealFlowWebhook",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CSV", package: "CSV.swift"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -2,10 +2,6 @@ import DealFlowCore
 import Foundation
 import Synchronization
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// Where delivered events go. `send` returns when the receiver acknowledged the event and throws a
 /// ``DeliveryFailure`` when it did not.
 public protocol EventTransport: Sendable {
@@ -264,42 +260,6 @@ public struct CommandTransport: EventTransport {
             let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 .split(separator: "\n").last.map(String.init)
             throw DeliveryFailure("'\(command)' exited with status \(status)" + (message.map { ": \($0)" } ?? ""))
-        }
-    }
-}
-
-/// Delivers each event as an HTTP POST of its JSON (`Content-Type: application/json`, and
-/// `DealFlow-Event-Id` for de-duplication); any 2xx status acknowledges.
-public struct WebhookTransport: EventTransport {
-    /// The URL posted to.
-    public var url: URL
-    /// How long one request may take.
-    public var timeout: Duration
-
-    /// Creates a transport.
-    public init(url: URL, timeout: Duration = .seconds(30)) {
-        self.url = url
-        self.timeout = timeout
-    }
-
-    public func send(_ json: String, event: EventRecord) async throws {
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(json.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(String(event.id), forHTTPHeaderField: "DealFlow-Event-Id")
-        request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let response: URLResponse
-        do {
-            (_, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw DeliveryFailure("POST \(url.absoluteString) failed: \(error.localizedDescription)")
-        }
-        guard let status = (response as? HTTPURLResponse)?.statusCode else {
-            throw DeliveryFailure("POST \(url.absoluteString) got no HTTP response")
-        }
-        guard (200..<300).contains(status) else {
-            throw DeliveryFailure("POST \(url.absoluteString) answered HTTP \(status)")
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DealFlowCore
 import DealFlowEngine
 import DealFlowSQLite
+import DealFlowWebhook
 import Foundation
 
 /// `dealflow deliver`: move the outbox's events to another system.

@@ -1,55 +1,98 @@
-import FlyingFox
-import FlyingSocks
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import ServiceLifecycle
 
 /// Serves `GET /metrics` on 127.0.0.1 beside a daemon, until the process is asked to stop.
+///
+/// A few lines on SwiftNIO's HTTP/1 pipeline (the stack the webhook client and PostgreSQL already
+/// use): each scrape gets the exposition text and the connection is closed after it, as Prometheus
+/// expects of a small exporter.
 struct MetricsEndpoint: Service {
-    let port: UInt16
-    /// The exposition text, computed at each scrape.
-    let render: @Sendable () async throws -> String
+    private typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
-    func run() async throws {
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), logger: .disabled)
-        await server.appendRoute("GET /metrics") { _ in
-            do {
-                return HTTPResponse(
-                    statusCode: .ok,
-                    headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: Data(try await render().utf8)
-                )
-            } catch {
-                return HTTPResponse(statusCode: .internalServerError, body: Data("error: \(error)\n".utf8))
-            }
-        }
+    let port: UInt16
+    private let server: NIOAsyncChannel<Connection, Never>
+    /// The exposition text, computed at each scrape.
+    private let render: @Sendable () async throws -> String
+
+    /// Binds the port now, so that a port in use fails the command before the scheduler starts.
+    static func bind(
+        port: UInt16,
+        render: @escaping @Sendable () async throws -> String
+    ) async throws
+        -> MetricsEndpoint
+    {
         do {
-            try await withGracefulShutdownHandler {
-                try await server.run()
-            } onGracefulShutdown: {
-                Task { await server.stop() }
-            }
+            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: "127.0.0.1", port: Int(port)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        return try Connection(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return MetricsEndpoint(port: port, server: server, render: render)
         } catch {
-            // Stopping the server makes it report its closed socket: only a failure before that counts.
-            if error is CancellationError || Task.isCancelled || Task.isShuttingDownGracefully {
-                await server.stop()
-                return
-            }
             throw MetricsEndpointError(port: port, underlying: error)
         }
     }
-}
 
-extension MetricsEndpoint {
-    /// Fails now, before the scheduler starts, when the port cannot be bound (in use, say), rather
-    /// than stopping a scheduler that has already begun.
-    static func checkAvailable(port: UInt16) throws {
-        let socket = try Socket(domain: AF_INET, type: .stream)
-        defer { try? socket.close() }
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { try? await serve(connection) }
+                    }
+                }
+                // The server is closed: a client that connected and said nothing is not waited for.
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    /// Answers the connection's first request and closes it.
+    private func serve(_ connection: Connection) async throws {
+        try await connection.executeThenClose { requests, responses in
+            var head: HTTPRequestHead?
+            for try await part in requests {
+                switch part {
+                case .head(let request): head = request
+                case .body: continue
+                case .end:
+                    guard let request = head else { continue }
+                    let (status, body) = await answer(request)
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
+                    headers.add(name: "Content-Length", value: String(body.utf8.count))
+                    headers.add(name: "Connection", value: "close")
+                    try await responses.write(
+                        .head(HTTPResponseHead(version: request.version, status: status, headers: headers))
+                    )
+                    if request.method != .HEAD {
+                        try await responses.write(.body(.byteBuffer(ByteBuffer(string: body))))
+                    }
+                    try await responses.write(.end(nil))
+                    return
+                }
+            }
+        }
+    }
+
+    private func answer(_ request: HTTPRequestHead) async -> (HTTPResponseStatus, String) {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        guard path == "/metrics" else { return (.notFound, "not found; the metrics are at /metrics\n") }
+        guard request.method == .GET || request.method == .HEAD else {
+            return (.methodNotAllowed, "\(request.method) is not allowed; use GET\n")
+        }
         do {
-            try socket.setValue(true, for: .localAddressReuse)
-            try socket.bind(to: try .inet(ip4: "127.0.0.1", port: port))
+            return (.ok, try await render())
         } catch {
-            throw MetricsEndpointError(port: port, underlying: error)
+            return (.internalServerError, "error: \(error)\n")
         }
     }
 }
@@ -60,7 +103,7 @@ struct MetricsEndpointError: Error, CustomStringConvertible {
     let underlying: any Error
     var description: String {
         var reason = "\(underlying)"
-        if case .failed(_, _, let message) = underlying as? SocketError { reason = message.lowercased() }
+        if let error = underlying as? IOError { reason = String(cString: strerror(error.errnoCode)).lowercased() }
         return "cannot serve metrics on 127.0.0.1:\(port): \(reason)"
     }
 }

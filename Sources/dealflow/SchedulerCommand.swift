@@ -95,9 +95,8 @@ struct SchedulerCommand: AsyncParsableCommand {
                 let clock = settings.clock
                 var endpoints: [MetricsEndpoint] = []
                 if let metricsPort {
-                    try MetricsEndpoint.checkAvailable(port: UInt16(metricsPort))
                     endpoints.append(
-                        MetricsEndpoint(port: UInt16(metricsPort)) {
+                        try await MetricsEndpoint.bind(port: UInt16(metricsPort)) {
                             let registry = PrometheusCollectorRegistry()
                             try await StoreMetrics.record(
                                 into: registry,
