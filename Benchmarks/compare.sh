@@ -6,10 +6,9 @@
 #   Benchmarks/compare.sh --quick    # smaller peer runs, to try the script
 #
 # It installs what the peers need: PHP and Symfony Workflow from Debian (apt-get, when run as root and
-# missing; with libcurl's development package, which the static link of the CLI needs), the Python peers
-# from PyPI into a temporary virtualenv; it compiles the fdatasync probe, builds the CLI as the operator's
-# guide installs it (runtime linked statically, in .build/static) and starts a throwaway PostgreSQL
-# server (as the `postgres` user when run as root) for the PostgreSQL rows.
+# missing), the Python peers from PyPI into a temporary virtualenv; it compiles the fdatasync probe,
+# builds the CLI as the operator's guide installs it (runtime linked statically, in .build/static) and
+# starts a throwaway PostgreSQL server (as the `postgres` user when run as root) for the PostgreSQL rows.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -25,14 +24,11 @@ trap cleanup EXIT
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 echo "preparing the peers in $work" >&2
-curl_headers="$(ls /usr/include/curl/curl.h /usr/include/*/curl/curl.h 2>/dev/null | head -1 || true)"
-if ! command -v php >/dev/null || [ ! -f /usr/share/php/Symfony/Component/Workflow/autoload.php ] \
-    || [ -z "$curl_headers" ]; then
+if ! command -v php >/dev/null || [ ! -f /usr/share/php/Symfony/Component/Workflow/autoload.php ]; then
     if [ "$(id -u)" = 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-symfony-workflow php-symfony-event-dispatcher \
-            libcurl4-openssl-dev >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli php-symfony-workflow php-symfony-event-dispatcher >&2
     else
-        echo "install php-cli, php-symfony-workflow and libcurl4-openssl-dev (Debian) first" >&2
+        echo "install php-cli and php-symfony-workflow (Debian) first" >&2
         exit 1
     fi
 fi
