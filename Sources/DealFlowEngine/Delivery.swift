@@ -32,7 +32,7 @@ public struct DeliveryFailure: Error, Hashable, Sendable, CustomStringConvertibl
 /// event cannot hold up the rest. ``retryFailed()`` sends the dead letters again.
 ///
 /// ```swift
-/// let delivery = Delivery(outbox: store, transport: WebhookTransport(url: hook), consumer: "crm-sync")
+/// let delivery = Delivery(outbox: store, transport: CommandTransport(command: "./sync.sh"), consumer: "crm-sync")
 /// let report = try await delivery.deliverPending()
 /// ```
 public final class Delivery: Sendable {

@@ -22,7 +22,7 @@ public final class Scheduler: Sendable {
     /// Where the time comes from.
     public let clock: any EngineClock
     /// How many items one transaction claims at most: a backlog is worked through in batches of this
-    /// size (the next decided while a batch of reminders commits).
+    /// size (in a catch-up pass on SQLite, the next decided while a batch of reminders commits).
     public let batchSize: Int
     /// How often a sleeping scheduler checks whether another process scheduled something earlier.
     public let changePollInterval: Duration
@@ -104,11 +104,13 @@ public final class Scheduler: Sendable {
     /// Fires everything due at `now` (the clock's time by default), batch after batch, including what
     /// the firings themselves make due (a timer's task that is already due reminds in the same pass).
     ///
-    /// A batch of reminders and escalations commits while the next batch is read and decided: its
-    /// commit only marks its own tasks, so the next read, leaving its items out, finds the same items
-    /// whether it sees that commit or not. A batch with timers may move deals, cancel tasks and create
-    /// items due already, so it commits before the next read. Either way a pass fires what firing
-    /// batch after batch would, in the same order, whatever the timing.
+    /// On a store that reads snapshots (``SchedulerStore/readsDueItemsFromASnapshot``, SQLite), a batch
+    /// of reminders and escalations commits while the next batch is read and decided: its commit only
+    /// marks its own tasks, so the next read, leaving its items out, finds the same items whether it
+    /// sees that commit or not. A batch with timers may move deals, cancel tasks and create items due
+    /// already, so it commits before the next read, as every batch does on a store whose reads lease
+    /// rows (PostgreSQL). Either way a pass fires what firing batch after batch would, in the same
+    /// order, whatever the timing; a stop lets the batch in hand commit first.
     public func fireDue(at now: Date? = nil) async throws -> Report {
         let now = try await currentTime(given: now)
         var total = Report()
@@ -126,7 +128,7 @@ public final class Scheduler: Sendable {
             var excluded: Set<String> = []
             if let batch = decided {
                 decided = nil
-                if batch.hasTimers {
+                if batch.hasTimers || !store.readsDueItemsFromASnapshot {
                     guard counted(try await self.commit(batch.firings, at: now, batchStarted: batch.started)) else {
                         break
                     }
@@ -153,6 +155,9 @@ public final class Scheduler: Sendable {
                 break  // A read after every commit found nothing: the pass is done.
             }
             if !items.isEmpty { decided = DecidedBatch(items: items, firings: firings, started: started) }
+        }
+        if let batch = decided {
+            total.add(try await commit(batch.firings, at: now, batchStarted: batch.started))
         }
         return total
     }

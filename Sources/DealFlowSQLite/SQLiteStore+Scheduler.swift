@@ -4,6 +4,9 @@ import GRDB
 import Synchronization
 
 extension SQLiteStore: SchedulerStore {
+    /// A read transaction in WAL mode sees a snapshot and leases nothing.
+    public var readsDueItemsFromASnapshot: Bool { true }
+
     public func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
         try await read { db in
             let arguments: StatementArguments = [Millis(now), since.map(Millis.init)?.value ?? Int64.min, limit]

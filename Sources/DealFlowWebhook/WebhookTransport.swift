@@ -13,8 +13,8 @@ import NIOHTTP1
 /// not take an HTTP client with it.
 ///
 /// ```swift
-/// let delivery = Delivery(store: store, consumer: "crm",
-///                         transport: WebhookTransport(url: URL(string: "https://crm.example.com/hooks")!))
+/// let hook = WebhookTransport(url: URL(string: "https://crm.example.com/hooks/dealflow")!)
+/// let delivery = Delivery(outbox: store, transport: hook, consumer: "crm")
 /// ```
 public struct WebhookTransport: EventTransport {
     /// The URL posted to.
@@ -35,17 +35,31 @@ public struct WebhookTransport: EventTransport {
         request.headers.add(name: "DealFlow-Event-Id", value: String(event.id))
         request.body = .bytes(ByteBuffer(string: json))
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        let status: HTTPResponseStatus
+        let response: HTTPClientResponse
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(nanoseconds))
-            status = response.status
-            // The answer's body is read (and dropped) so that the connection can serve the next event.
-            _ = try await response.body.collect(upTo: 1 << 20)
+            response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(nanoseconds))
         } catch {
-            throw DeliveryFailure("POST \(url.absoluteString) failed: \(error)")
+            throw DeliveryFailure("POST \(url.absoluteString) failed: \(Self.reason(error, timeout: timeout))")
         }
-        guard (200..<300).contains(status.code) else {
-            throw DeliveryFailure("POST \(url.absoluteString) answered HTTP \(status.code)")
+        // The status decides; the answer's body is then read and dropped (up to 1 MiB, a larger one
+        // closes the connection) so that the connection can serve the next event.
+        let status = response.status.code
+        _ = try? await response.body.collect(upTo: 1 << 20)
+        guard (200..<300).contains(status) else {
+            throw DeliveryFailure("POST \(url.absoluteString) answered HTTP \(status)")
         }
+    }
+
+    /// A failure in a few words: the common ones named, the rest as NIO describes them.
+    private static func reason(_ error: any Error, timeout: Duration) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout:
+                return "no answer within \(timeout.components.seconds) s"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: break
+            }
+        }
+        return "\(error)"
     }
 }

@@ -47,7 +47,8 @@ struct MetricsEndpoint: Service {
                         group.addTask { try? await serve(connection) }
                     }
                 }
-                // The server is closed: a client that connected and said nothing is not waited for.
+                // The server is closed: connections still open (a client that connected and said
+                // nothing, a scrape being answered) are closed with it rather than waited for.
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -70,6 +71,7 @@ struct MetricsEndpoint: Service {
                     headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
                     headers.add(name: "Content-Length", value: String(body.utf8.count))
                     headers.add(name: "Connection", value: "close")
+                    if status == .methodNotAllowed { headers.add(name: "Allow", value: "GET, HEAD") }
                     try await responses.write(
                         .head(HTTPResponseHead(version: request.version, status: status, headers: headers))
                     )

@@ -333,10 +333,23 @@ import Testing
     @Test func theForecastAndStalenessReadOnlyTheDeals() async throws {
         let fixture = try await PipelineFixture.make()
         let source = DealsOnlySource(store: fixture.store)
-        for kind in [ReportKind.forecast, .stale] {
-            let fromDeals = try await PipelineAnalytics.report(kind, context: fixture.context(), source: source)
-            #expect(fromDeals.json == (try await fixture.report(kind)).json)
-        }
+        let context = fixture.context()
+        let workflow = context.workflow
+        let forecast = try await PipelineAnalytics.report(.forecast, context: context, source: source)
+        let forecastOverHistory = try await fixture.store.scanTimelines(
+            workflow: workflow,
+            owner: nil,
+            into: ForecastReport(context)
+        )
+        #expect(forecast.json == forecastOverHistory.json)
+        let stale = try await PipelineAnalytics.report(.stale, context: context, source: source)
+        let staleOverHistory = try await fixture.store.scanTimelines(
+            workflow: workflow,
+            owner: nil,
+            into: StaleReport(context)
+        )
+        #expect(stale.json == staleOverHistory.json)
+        #expect(stale.json["count"] == .int(2))
     }
 }
 

@@ -122,6 +122,12 @@ public protocol SchedulerStore: DealStore {
     /// Gives back the due items this process claimed and has not fired, so that another process can take
     /// them at once rather than after a lease runs out. A scheduler calls it when it stops.
     func releaseClaims() async throws
+
+    /// Whether ``dueItems(dueBy:since:limit:)`` reads a snapshot and takes no lock or lease, so that a
+    /// pass may read the next batch while ``perform(_:)`` commits a batch of reminders (SQLite in WAL
+    /// mode). A store whose read leases its rows (PostgreSQL) says `false`: each batch then commits
+    /// before the next is read.
+    var readsDueItemsFromASnapshot: Bool { get }
 }
 
 extension SchedulerStore {
@@ -133,4 +139,7 @@ extension SchedulerStore {
 
     /// An embedded store claims nothing ahead of ``perform(_:)``.
     public func releaseClaims() async throws {}
+
+    /// Reading is assumed to lease what it reads unless the store says otherwise.
+    public var readsDueItemsFromASnapshot: Bool { false }
 }
