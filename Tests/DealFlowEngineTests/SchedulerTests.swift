@@ -341,8 +341,11 @@ struct SchedulerRecoveryTests {
     /// a batch of reminders commits, and must fire exactly what committing batch after batch does.
     @Test func aPipelinedPassFiresWhatBatchAfterBatchFires() async throws {
         func pass(
-            pipelined: Bool
-        ) async throws -> (report: Scheduler.Report, outbox: [String], tasks: [String], left: Int) {
+            pipelined: Bool,
+            order: CommitOrderStore.Order = .readFirst
+        ) async throws -> (
+            report: Scheduler.Report, outbox: [String], tasks: [String], left: Int, overlapped: Int
+        ) {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "dealflow-pass-\(UUID().uuidString)"
             )
@@ -358,8 +361,9 @@ struct SchedulerRecoveryTests {
                 _ = try await engine.create(workflowID: "follow", id: "d\(index)", input: input, actor: ana)
             }
             clock.set(instant("2026-11-27T15:00:00Z"))
+            let ordered = CommitOrderStore(store, order: order)
             let scheduler = Scheduler(
-                store: store,
+                store: ordered,
                 clock: clock,
                 identifiers: SequentialIdentifiers(namespace: "s"),
                 batchSize: 4
@@ -385,18 +389,24 @@ struct SchedulerRecoveryTests {
                 }
             }
             let left = try await store.dueItems(dueBy: clock.now(), since: nil, limit: 10).count
-            return (report, outbox, tasks, left)
+            return (report, outbox, tasks, left, ordered.overlappedCommits)
         }
         let pipelined = try await pass(pipelined: true)
+        #expect(pipelined.overlapped > 0)  // batches of reminders did commit beside the next read
         #expect(pipelined.left == 0)  // nothing due is left for a later pass
         #expect(pipelined.report.transitions == 24)  // 16 deals expire, 8 renew
         #expect(pipelined.report.reminders > 24 && pipelined.report.tasksCreated > 0)
         let keys = pipelined.outbox.map { $0.split(separator: " ")[2] }.filter { $0 != "-" }
         #expect(Set(keys).count == keys.count)  // each item's effects written once
-        let serial = try await pass(pipelined: false)
+        let serial = try await pass(pipelined: false, order: .asItComes)
         #expect(pipelined.report == serial.report)
         #expect(pipelined.outbox == serial.outbox)
         #expect(pipelined.tasks == serial.tasks)
+        // The same when each commit of reminders finishes before the next read begins.
+        let commitFirst = try await pass(pipelined: true, order: .commitFirst)
+        #expect(commitFirst.report == serial.report)
+        #expect(commitFirst.outbox == serial.outbox)
+        #expect(commitFirst.tasks == serial.tasks)
     }
 
     @Test func twoSchedulersOnOneFileFireEachItemOnce() async throws {

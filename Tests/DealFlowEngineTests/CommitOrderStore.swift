@@ -1,0 +1,76 @@
+import DealFlowCore
+import DealFlowEngine
+import DealFlowSQLite
+import Foundation
+import Synchronization
+
+/// A SQLite store that forces the order of a pipelined pass's next read and the commit running beside
+/// it, so that a test sees both: with `.readFirst` the n-th commit waits until the (n+1)-th read has
+/// begun (or 50 ms, for a commit nothing reads beside); with `.commitFirst` a read waits until no commit is
+/// running; `.asItComes` forces nothing.
+final class CommitOrderStore: SchedulerStore {
+    enum Order: Sendable { case readFirst, commitFirst, asItComes }
+
+    let base: SQLiteStore
+    let order: Order
+    private let reads = Atomic<Int>(0)
+    private let commits = Atomic<Int>(0)
+    private let commitsRunning = Atomic<Int>(0)
+    private let overlapped = Atomic<Int>(0)
+    /// Commits that ran while a read of due items was under way.
+    var overlappedCommits: Int { overlapped.load(ordering: .sequentiallyConsistent) }
+
+    init(_ base: SQLiteStore, order: Order) {
+        self.base = base
+        self.order = order
+    }
+
+    func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
+        reads.add(1, ordering: .sequentiallyConsistent)
+        if order == .commitFirst {
+            while commitsRunning.load(ordering: .sequentiallyConsistent) > 0 {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        return try await base.dueItems(dueBy: now, since: since, limit: limit)
+    }
+
+    func perform(_ firings: [Firing]) async throws -> [FiringOutcome] {
+        let index = commits.add(1, ordering: .sequentiallyConsistent).newValue
+        commitsRunning.add(1, ordering: .sequentiallyConsistent)
+        defer { commitsRunning.subtract(1, ordering: .sequentiallyConsistent) }
+        if order == .readFirst {
+            // The read after this batch's own is the pass's next one: wait for it to begin.
+            let deadline = ContinuousClock.now + .milliseconds(50)
+            while reads.load(ordering: .sequentiallyConsistent) <= index && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            if reads.load(ordering: .sequentiallyConsistent) > index {
+                overlapped.add(1, ordering: .sequentiallyConsistent)
+            }
+        }
+        return try await base.perform(firings)
+    }
+
+    var readsDueItemsFromASnapshot: Bool { base.readsDueItemsFromASnapshot }
+    func nextDueAt() async throws -> Date? { try await base.nextDueAt() }
+    func changeToken() async throws -> Int64 { try await base.changeToken() }
+    func saveWorkflow(_ workflow: StoredWorkflow) async throws { try await base.saveWorkflow(workflow) }
+    func workflow(id: String, version: Int?) async throws -> StoredWorkflow? {
+        try await base.workflow(id: id, version: version)
+    }
+    func workflows() async throws -> [StoredWorkflow] { try await base.workflows() }
+    func deal(id: String) async throws -> DealRecord? { try await base.deal(id: id) }
+    func existingDealIDs(among ids: [String]) async throws -> Set<String> {
+        try await base.existingDealIDs(among: ids)
+    }
+    func deals(_ query: DealQuery) async throws -> [DealRecord] { try await base.deals(query) }
+    func history(dealID: String) async throws -> [HistoryRecord] { try await base.history(dealID: dealID) }
+    func openTasks(dealID: String) async throws -> [TaskRecord] { try await base.openTasks(dealID: dealID) }
+    func pendingTimers(dealID: String) async throws -> [TimerRecord] { try await base.pendingTimers(dealID: dealID) }
+    func idempotentResult(dealID: String, key: String) async throws -> IdempotentResult? {
+        try await base.idempotentResult(dealID: dealID, key: key)
+    }
+    func commit(_ changes: [DealChange]) async throws -> [ChangeReceipt] { try await base.commit(changes) }
+    func recordAttempt(_ attempt: HistoryRecord) async throws { try await base.recordAttempt(attempt) }
+}
