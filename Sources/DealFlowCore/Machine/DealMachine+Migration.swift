@@ -67,11 +67,9 @@ extension DealMachine {
             let old = deal.fields[index(field.name, current)]
             if !old.isNull { changes.append(FieldChange(field: field.name, old: old, new: .null)) }
         }
-        if let field = target.definition.fields.enumerated().first(where: {
-            $0.element.isRequired && fields[$0.offset].isNull
-        }) {
+        if let position = target.firstUnsetRequiredField(in: fields) {
             return .stays(
-                "version \(target.version) requires the field '\(field.element.name)', which the deal does not have"
+                "version \(target.version) requires the field '\(target.scope.fieldNames[position])', which the deal does not have"
             )
         }
         if let field = stage.requires.first(where: { fields[index($0.value, target)].isNull }) {

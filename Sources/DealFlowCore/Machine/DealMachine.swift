@@ -74,11 +74,12 @@ public enum DealMachine {
         case .failure(let rejection): return .rejected(rejection)
         case .success(let updated): fields = updated
         }
-        if let missing = definition.fields.first(where: { $0.isRequired && fields[index($0.name, workflow)].isNull }) {
+        if let position = workflow.firstUnsetRequiredField(in: fields) {
+            let missing = workflow.scope.fieldNames[position]
             return .rejected(
                 Rejection(
                     .missingField,
-                    "'\(missing.name)' is required to create a deal in '\(workflow.id)'; give it with --set \(missing.name)=..."
+                    "'\(missing)' is required to create a deal in '\(workflow.id)'; give it with --set \(missing)=..."
                 )
             )
         }
@@ -541,7 +542,7 @@ public enum DealMachine {
         if let field = workflow.firstUnsetRequiredField(in: deal.fields) {
             return Rejection(
                 .actionFailed,
-                "the actions would leave the required field '\(workflow.fieldNames[field])' unset on deal '\(deal.id)'"
+                "the actions would leave the required field '\(workflow.scope.fieldNames[field])' unset on deal '\(deal.id)'"
             )
         }
         if let field = stage.requires.first(where: { deal.fields[index($0.value, workflow)].isNull }) {
@@ -681,9 +682,9 @@ public enum DealMachine {
 
     private static func diff(_ old: [Value], _ new: [Value], _ workflow: ValidatedWorkflow) -> [FieldChange] {
         var changes: [FieldChange] = []
-        for index in workflow.fieldNames.indices
+        for index in workflow.scope.fieldNames.indices
         where !Evaluator.equal(old[index], new[index]) || old[index].isNull != new[index].isNull {
-            changes.append(FieldChange(field: workflow.fieldNames[index], old: old[index], new: new[index]))
+            changes.append(FieldChange(field: workflow.scope.fieldNames[index], old: old[index], new: new[index]))
         }
         return changes
     }

@@ -17,10 +17,9 @@ public struct ValidatedWorkflow: Sendable {
     public let dealFields: ResolvedDealFields
     private let stageIndex: [String: Int]
     private let transitionIndex: [String: Int]
-    /// The positions of the required fields, and every field's name by position: the machine checks
-    /// and diffs fields on every decision, and walking the definitions would copy each one.
+    /// The positions of the required fields: the machine checks them on every decision, and walking
+    /// the definitions would copy each one.
     let requiredFieldPositions: [Int]
-    let fieldNames: [String]
     private let funnelStageSet: Set<String>
 
     init(
@@ -44,7 +43,6 @@ public struct ValidatedWorkflow: Sendable {
         self.funnelStages = funnel
         self.funnelStageSet = Set(funnel)
         self.requiredFieldPositions = definition.fields.indices.filter { definition.fields[$0].isRequired }
-        self.fieldNames = definition.fields.map(\.name)
         var stageIndex: [String: Int] = [:]
         for (index, stage) in definition.stages.enumerated() { stageIndex[stage.name] = index }
         var transitionIndex: [String: Int] = [:]
