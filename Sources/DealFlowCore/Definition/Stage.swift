@@ -37,77 +37,67 @@ public struct Stage: Sendable {
         var timers: [StageTimer]
     }
 
-    private final class Box: @unchecked Sendable {  // changed only while uniquely referenced
-        var parts: Parts
-        init(_ parts: Parts) { self.parts = parts }
-    }
-
-    private var box: Box
-
-    private mutating func changing() -> Box {
-        if !isKnownUniquelyReferenced(&box) { box = Box(box.parts) }
-        return box
-    }
+    private var parts: CopyOnWrite<Parts>
 
     /// The stage's name, exactly as written.
     public var name: String {
-        get { box.parts.name }
-        set { changing().parts.name = newValue }
+        get { parts.value.name }
+        set { parts.value.name = newValue }
     }
     /// Where the stage's key is written.
     public var location: SourceLocation {
-        get { box.parts.location }
-        set { changing().parts.location = newValue }
+        get { parts.value.location }
+        set { parts.value.location = newValue }
     }
     /// Where `initial: true` is written, if it is.
     public var initialLocation: SourceLocation? {
-        get { box.parts.initialLocation }
-        set { changing().parts.initialLocation = newValue }
+        get { parts.value.initialLocation }
+        set { parts.value.initialLocation = newValue }
     }
     /// The win probability in percent, for the weighted forecast.
     public var probability: Located<ExactDecimal>? {
-        get { box.parts.probability }
-        set { changing().parts.probability = newValue }
+        get { parts.value.probability }
+        set { parts.value.probability = newValue }
     }
     /// The forecast category, when the file gives one.
     public var forecast: Located<ForecastCategory>? {
-        get { box.parts.forecast }
-        set { changing().parts.forecast = newValue }
+        get { parts.value.forecast }
+        set { parts.value.forecast = newValue }
     }
     /// What a rep should do in this stage.
     public var guidance: String? {
-        get { box.parts.guidance }
-        set { changing().parts.guidance = newValue }
+        get { parts.value.guidance }
+        set { parts.value.guidance = newValue }
     }
     /// Fields that must be set to enter or stay in this stage.
     public var requires: [Located<String>] {
-        get { box.parts.requires }
-        set { changing().parts.requires = newValue }
+        get { parts.value.requires }
+        set { parts.value.requires = newValue }
     }
     /// How long a deal may idle here before it is stale.
     public var rotAfter: Located<CalendarDuration>? {
-        get { box.parts.rotAfter }
-        set { changing().parts.rotAfter = newValue }
+        get { parts.value.rotAfter }
+        set { parts.value.rotAfter = newValue }
     }
     /// Whether entering the stage wins or loses the deal.
     public var outcome: Located<Outcome>? {
-        get { box.parts.outcome }
-        set { changing().parts.outcome = newValue }
+        get { parts.value.outcome }
+        set { parts.value.outcome = newValue }
     }
     /// Actions run when a deal enters the stage.
     public var onEnter: [Action] {
-        get { box.parts.onEnter }
-        set { changing().parts.onEnter = newValue }
+        get { parts.value.onEnter }
+        set { parts.value.onEnter = newValue }
     }
     /// Actions run when a deal leaves the stage.
     public var onExit: [Action] {
-        get { box.parts.onExit }
-        set { changing().parts.onExit = newValue }
+        get { parts.value.onExit }
+        set { parts.value.onExit = newValue }
     }
     /// Timers scheduled when a deal enters the stage and cancelled when it leaves.
     public var timers: [StageTimer] {
-        get { box.parts.timers }
-        set { changing().parts.timers = newValue }
+        get { parts.value.timers }
+        set { parts.value.timers = newValue }
     }
 
     /// Creates a stage.
@@ -125,7 +115,7 @@ public struct Stage: Sendable {
         onExit: [Action] = [],
         timers: [StageTimer] = []
     ) {
-        box = Box(
+        parts = CopyOnWrite(
             Parts(
                 name: name,
                 location: location,

@@ -51,62 +51,52 @@ public struct Transition: Sendable {
         var description: String?
     }
 
-    private final class Box: @unchecked Sendable {  // changed only while uniquely referenced
-        var parts: Parts
-        init(_ parts: Parts) { self.parts = parts }
-    }
-
-    private var box: Box
-
-    private mutating func changing() -> Box {
-        if !isKnownUniquelyReferenced(&box) { box = Box(box.parts) }
-        return box
-    }
+    private var parts: CopyOnWrite<Parts>
 
     /// The transition's name, exactly as written.
     public var name: String {
-        get { box.parts.name }
-        set { changing().parts.name = newValue }
+        get { parts.value.name }
+        set { parts.value.name = newValue }
     }
     /// Where the transition's key is written.
     public var location: SourceLocation {
-        get { box.parts.location }
-        set { changing().parts.location = newValue }
+        get { parts.value.location }
+        set { parts.value.location = newValue }
     }
     /// Where the deal may be for the transition to fire.
     public var from: TransitionSource {
-        get { box.parts.from }
-        set { changing().parts.from = newValue }
+        get { parts.value.from }
+        set { parts.value.from = newValue }
     }
     /// The stage the deal moves to.
     public var to: Located<String> {
-        get { box.parts.to }
-        set { changing().parts.to = newValue }
+        get { parts.value.to }
+        set { parts.value.to = newValue }
     }
     /// The roles allowed to fire it; `nil` allows every role.
     public var roles: [Located<String>]? {
-        get { box.parts.roles }
-        set { changing().parts.roles = newValue }
+        get { parts.value.roles }
+        set { parts.value.roles = newValue }
     }
     /// Conditions that must all hold.
     public var guards: [Guard] {
-        get { box.parts.guards }
-        set { changing().parts.guards = newValue }
+        get { parts.value.guards }
+        set { parts.value.guards = newValue }
     }
     /// Fields that must be set once the command's input is applied.
     public var requires: [Located<String>] {
-        get { box.parts.requires }
-        set { changing().parts.requires = newValue }
+        get { parts.value.requires }
+        set { parts.value.requires = newValue }
     }
     /// Actions run between the old stage's `on_exit` and the new stage's `on_enter`.
     public var actions: [Action] {
-        get { box.parts.actions }
-        set { changing().parts.actions = newValue }
+        get { parts.value.actions }
+        set { parts.value.actions = newValue }
     }
     /// A sentence for people reading the workflow or a diagram.
     public var description: String? {
-        get { box.parts.description }
-        set { changing().parts.description = newValue }
+        get { parts.value.description }
+        set { parts.value.description = newValue }
     }
 
     /// Creates a transition.
@@ -121,7 +111,7 @@ public struct Transition: Sendable {
         actions: [Action] = [],
         description: String? = nil
     ) {
-        box = Box(
+        parts = CopyOnWrite(
             Parts(
                 name: name,
                 location: location,
