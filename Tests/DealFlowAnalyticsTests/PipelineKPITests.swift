@@ -335,20 +335,13 @@ import Testing
         let source = DealsOnlySource(store: fixture.store)
         let context = fixture.context()
         let workflow = context.workflow
+        func overHistory(_ report: some TimelineReducer & PipelineReport) async throws -> JSONValue {
+            try await fixture.store.scanTimelines(workflow: workflow, owner: nil, into: report).json
+        }
         let forecast = try await PipelineAnalytics.report(.forecast, context: context, source: source)
-        let forecastOverHistory = try await fixture.store.scanTimelines(
-            workflow: workflow,
-            owner: nil,
-            into: ForecastReport(context)
-        )
-        #expect(forecast.json == forecastOverHistory.json)
+        #expect(forecast.json == (try await overHistory(ForecastReport(context))))
         let stale = try await PipelineAnalytics.report(.stale, context: context, source: source)
-        let staleOverHistory = try await fixture.store.scanTimelines(
-            workflow: workflow,
-            owner: nil,
-            into: StaleReport(context)
-        )
-        #expect(stale.json == staleOverHistory.json)
+        #expect(stale.json == (try await overHistory(StaleReport(context))))
         #expect(stale.json["count"] == .int(2))
     }
 }

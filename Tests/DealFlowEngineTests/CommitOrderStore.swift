@@ -8,7 +8,7 @@ import Synchronization
 /// it, so that a test sees both: with `.readFirst` the n-th commit waits until the (n+1)-th read has
 /// begun (or 50 ms, for a commit nothing reads beside); with `.commitFirst` a read waits until no commit is
 /// running; `.asItComes` forces nothing.
-final class CommitOrderStore: SchedulerStore {
+final class CommitOrderStore: ForwardingDealStore, SchedulerStore {
     enum Order: Sendable { case readFirst, commitFirst, asItComes }
 
     let base: SQLiteStore
@@ -55,22 +55,4 @@ final class CommitOrderStore: SchedulerStore {
     var readsDueItemsFromASnapshot: Bool { base.readsDueItemsFromASnapshot }
     func nextDueAt() async throws -> Date? { try await base.nextDueAt() }
     func changeToken() async throws -> Int64 { try await base.changeToken() }
-    func saveWorkflow(_ workflow: StoredWorkflow) async throws { try await base.saveWorkflow(workflow) }
-    func workflow(id: String, version: Int?) async throws -> StoredWorkflow? {
-        try await base.workflow(id: id, version: version)
-    }
-    func workflows() async throws -> [StoredWorkflow] { try await base.workflows() }
-    func deal(id: String) async throws -> DealRecord? { try await base.deal(id: id) }
-    func existingDealIDs(among ids: [String]) async throws -> Set<String> {
-        try await base.existingDealIDs(among: ids)
-    }
-    func deals(_ query: DealQuery) async throws -> [DealRecord] { try await base.deals(query) }
-    func history(dealID: String) async throws -> [HistoryRecord] { try await base.history(dealID: dealID) }
-    func openTasks(dealID: String) async throws -> [TaskRecord] { try await base.openTasks(dealID: dealID) }
-    func pendingTimers(dealID: String) async throws -> [TimerRecord] { try await base.pendingTimers(dealID: dealID) }
-    func idempotentResult(dealID: String, key: String) async throws -> IdempotentResult? {
-        try await base.idempotentResult(dealID: dealID, key: key)
-    }
-    func commit(_ changes: [DealChange]) async throws -> [ChangeReceipt] { try await base.commit(changes) }
-    func recordAttempt(_ attempt: HistoryRecord) async throws { try await base.recordAttempt(attempt) }
 }

@@ -146,7 +146,7 @@ import Testing
 
 /// A SQLite store seen only through the plain ports (not serialized), that can run another change just
 /// before its next commit.
-final class InterleavedStore: DealStore, RosterStore, @unchecked Sendable {
+final class InterleavedStore: ForwardingDealStore, RosterStore, @unchecked Sendable {
     let base: SQLiteStore
     private let lock = NSLock()
     private var pending: (@Sendable () async throws -> Void)?
@@ -171,23 +171,6 @@ final class InterleavedStore: DealStore, RosterStore, @unchecked Sendable {
         return try await base.commit(changes)
     }
 
-    func saveWorkflow(_ workflow: StoredWorkflow) async throws { try await base.saveWorkflow(workflow) }
-    func workflow(id: String, version: Int?) async throws -> StoredWorkflow? {
-        try await base.workflow(id: id, version: version)
-    }
-    func workflows() async throws -> [StoredWorkflow] { try await base.workflows() }
-    func deal(id: String) async throws -> DealRecord? { try await base.deal(id: id) }
-    func existingDealIDs(among ids: [String]) async throws -> Set<String> {
-        try await base.existingDealIDs(among: ids)
-    }
-    func deals(_ query: DealQuery) async throws -> [DealRecord] { try await base.deals(query) }
-    func history(dealID: String) async throws -> [HistoryRecord] { try await base.history(dealID: dealID) }
-    func openTasks(dealID: String) async throws -> [TaskRecord] { try await base.openTasks(dealID: dealID) }
-    func pendingTimers(dealID: String) async throws -> [TimerRecord] { try await base.pendingTimers(dealID: dealID) }
-    func idempotentResult(dealID: String, key: String) async throws -> IdempotentResult? {
-        try await base.idempotentResult(dealID: dealID, key: key)
-    }
-    func recordAttempt(_ attempt: HistoryRecord) async throws { try await base.recordAttempt(attempt) }
     func users() async throws -> [RosterUser] { try await base.users() }
     func updateRoster(expected: [RosterUser], to users: [RosterUser], at instant: Date) async throws -> Bool {
         try await base.updateRoster(expected: expected, to: users, at: instant)
