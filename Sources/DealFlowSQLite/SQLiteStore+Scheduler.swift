@@ -113,7 +113,7 @@ extension SQLiteStore: SchedulerStore {
                     UPDATE tasks SET reminded_at = ?
                     WHERE id = ? AND status = 'open' AND reminded_at IS NULL AND due_at = ?
                     """,
-                arguments: [firedAt, task.id, Millis(task.dueAt)]
+                arguments: (firedAt, task.id, Millis(task.dueAt))
             )
         case .escalation(let task):
             try execute(
@@ -122,13 +122,13 @@ extension SQLiteStore: SchedulerStore {
                     UPDATE tasks SET escalated_at = ?
                     WHERE id = ? AND status = 'open' AND escalated_at IS NULL AND escalate_at = ?
                     """,
-                arguments: [firedAt, task.id, task.escalateAt.map(Millis.init)]
+                arguments: (firedAt, task.id, task.escalateAt.map(Millis.init))
             )
         case .timer(let timer):
             try execute(
                 db,
                 sql: "UPDATE timers SET status = ?, closed_at = ? WHERE id = ? AND status = 'pending' AND due_at = ?",
-                arguments: [firing.timerStatus, firedAt, timer.id, Millis(timer.dueAt)]
+                arguments: (firing.timerStatus, firedAt, timer.id, Millis(timer.dueAt))
             )
         }
         return db.changesCount == 1

@@ -405,10 +405,10 @@ public final class SQLiteStore: DealStore {
                 INSERT INTO deal_audit (seq, deal_id, kind, at, actor, role, transition, stage, blockers, note)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [
+            arguments: (
                 try nextSequence(db), attempt.dealID, attempt.kind, Millis(attempt.at), attempt.actor,
                 attempt.role, attempt.transition, attempt.from, attempt.blockers ?? "[]", attempt.note,
-            ]
+            )
         )
     }
 
@@ -416,7 +416,7 @@ public final class SQLiteStore: DealStore {
     static func nextSequence(_ db: Database, count: Int = 1) throws -> Int64 {
         // An UPDATE, then a SELECT: `UPDATE … RETURNING` builds and frees a temporary table for its
         // one row, which cost a fifth of a fire's time in the database.
-        try execute(db, sql: "UPDATE sequences SET value = value + ? WHERE name = 'history'", arguments: [count])
+        try execute(db, sql: "UPDATE sequences SET value = value + ? WHERE name = 'history'", arguments: (count))
         guard db.changesCount == 1,
             let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM sequences WHERE name = 'history'"))
         else { throw StoreError.unavailable("the history sequence is missing") }
@@ -439,11 +439,6 @@ public final class SQLiteStore: DealStore {
         return decoded
     }
 
-    /// Runs one of the write path's statements, compiled once per connection and reused.
-    static func execute(_ db: Database, sql: String, arguments: StatementArguments) throws {
-        try db.cachedStatement(sql: sql).execute(arguments: arguments)
-    }
-
     /// Writes one change inside the caller's transaction.
     static func apply(_ change: DealChange, in db: Database) throws -> ChangeReceipt {
         let deal = change.deal
@@ -458,10 +453,10 @@ public final class SQLiteStore: DealStore {
                     UPDATE deals SET workflow_version = ?, stage = ?, owner = ?, fields = ?, version = ?, updated_at = ?,
                     entered_stage_at = ?, outcome = ? WHERE id = ? AND version = ?
                     """,
-                arguments: [
+                arguments: (
                     deal.workflowVersion, deal.stage, deal.owner, fields, deal.version, Millis(deal.updatedAt),
                     Millis(deal.enteredStageAt), deal.outcome, deal.id, expected,
-                ]
+                )
             )
             if db.changesCount == 0 {
                 let actual = try Int.fetchOne(db, sql: "SELECT version FROM deals WHERE id = ?", arguments: [deal.id])
@@ -475,10 +470,10 @@ public final class SQLiteStore: DealStore {
                         INSERT INTO deals (id, workflow_id, workflow_version, stage, owner, fields, version, created_at,
                         updated_at, entered_stage_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [
+                    arguments: (
                         deal.id, deal.workflowID, deal.workflowVersion, deal.stage, deal.owner, fields, deal.version,
                         Millis(deal.createdAt), Millis(deal.updatedAt), Millis(deal.enteredStageAt), deal.outcome,
-                    ]
+                    )
                 )
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.duplicateDeal(deal.id)
@@ -493,11 +488,11 @@ public final class SQLiteStore: DealStore {
                     INSERT INTO deal_history (seq, deal_id, deal_version, kind, at, actor, role, transition, from_stage,
                     to_stage, changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                arguments: (
                     sequence, deal.id, entry.dealVersion, entry.kind, Millis(entry.at), entry.actor,
                     entry.role,
                     entry.transition, entry.from, entry.to, entry.changes, entry.note,
-                ]
+                )
             )
         }
         let closedAt = Millis(change.history.last?.at ?? deal.updatedAt)
@@ -512,7 +507,7 @@ public final class SQLiteStore: DealStore {
                         UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = ?
                         WHERE deal_id = ? AND stage = ? AND status = 'open' AND keep = 0
                         """,
-                    arguments: [closedAt, "left \(stage) at version \(deal.version)", deal.id, stage]
+                    arguments: (closedAt, "left \(stage) at version \(deal.version)", deal.id, stage)
                 )
                 tasksCancelled += db.changesCount
                 try execute(
@@ -521,7 +516,7 @@ public final class SQLiteStore: DealStore {
                         UPDATE timers SET status = 'cancelled', closed_at = ?
                         WHERE deal_id = ? AND stage = ? AND status = 'pending'
                         """,
-                    arguments: [closedAt, deal.id, stage]
+                    arguments: (closedAt, deal.id, stage)
                 )
                 timersCancelled += db.changesCount
             case .timer(let stage, let index):
@@ -531,7 +526,7 @@ public final class SQLiteStore: DealStore {
                         UPDATE tasks SET status = 'cancelled', closed_at = ?, closed_by = ?
                         WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'open'
                         """,
-                    arguments: [closedAt, "rescheduled at version \(deal.version)", deal.id, stage, index]
+                    arguments: (closedAt, "rescheduled at version \(deal.version)", deal.id, stage, index)
                 )
                 tasksCancelled += db.changesCount
                 try execute(
@@ -540,7 +535,7 @@ public final class SQLiteStore: DealStore {
                         UPDATE timers SET status = 'cancelled', closed_at = ?
                         WHERE deal_id = ? AND stage = ? AND timer_index = ? AND status = 'pending'
                         """,
-                    arguments: [closedAt, deal.id, stage, index]
+                    arguments: (closedAt, deal.id, stage, index)
                 )
                 timersCancelled += db.changesCount
             case .migrated(let from, let to):
@@ -550,7 +545,7 @@ public final class SQLiteStore: DealStore {
                         UPDATE timers SET status = 'cancelled', closed_at = ?
                         WHERE deal_id = ? AND stage = ? AND status = 'pending'
                         """,
-                    arguments: [closedAt, deal.id, from]
+                    arguments: (closedAt, deal.id, from)
                 )
                 timersCancelled += db.changesCount
                 try execute(
@@ -558,7 +553,7 @@ public final class SQLiteStore: DealStore {
                     sql: """
                         UPDATE tasks SET stage = ?, timer_index = NULL WHERE deal_id = ? AND stage = ? AND status = 'open'
                         """,
-                    arguments: [to, deal.id, from]
+                    arguments: (to, deal.id, from)
                 )
             }
         }
@@ -567,12 +562,12 @@ public final class SQLiteStore: DealStore {
             try execute(
                 db,
                 sql: "UPDATE tasks SET escalate_to = ? WHERE deal_id = ? AND status = 'open' AND escalate_to = ?",
-                arguments: [handover.to, deal.id, handover.from]
+                arguments: (handover.to, deal.id, handover.from)
             )
             try execute(
                 db,
                 sql: "UPDATE tasks SET assignee = ? WHERE deal_id = ? AND status = 'open' AND assignee = ?",
-                arguments: [handover.to, deal.id, handover.from]
+                arguments: (handover.to, deal.id, handover.from)
             )
             tasksHandedOver = db.changesCount
         }
@@ -588,7 +583,7 @@ public final class SQLiteStore: DealStore {
             try execute(
                 db,
                 sql: "INSERT INTO idempotency_keys (deal_id, key, request, result, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [deal.id, key, request, result(receipt), closedAt]
+                arguments: (deal.id, key, request, result(receipt), closedAt)
             )
         }
         return receipt
@@ -602,12 +597,12 @@ public final class SQLiteStore: DealStore {
                     INSERT INTO tasks (id, deal_id, workflow_id, title, kind, assignee, due_at, status, stage, keep,
                     escalate_at, escalate_to, timer_index, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                arguments: (
                     task.id, task.dealID, task.workflowID, task.title, task.kind, task.assignee, Millis(task.dueAt),
                     task.status, task.stage, task.keep, task.escalateAt.map(Millis.init), task.escalateTo,
                     task.timerIndex,
                     Millis(task.createdAt),
-                ]
+                )
             )
         }
     }
@@ -621,11 +616,11 @@ public final class SQLiteStore: DealStore {
                     every, status, late, created_at, anchor_at, occurrence)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                arguments: (
                     timer.id, timer.dealID, timer.workflowID, timer.stage, timer.timerIndex, Millis(timer.dueAt),
                     timer.zone, timer.effect, timer.transition, timer.every, timer.status, timer.late,
                     Millis(timer.createdAt), Millis(timer.anchorAt), timer.occurrence,
-                ]
+                )
             )
         }
     }
@@ -640,7 +635,7 @@ public final class SQLiteStore: DealStore {
                     INSERT INTO outbox (type, deal_id, workflow_id, at, data, key) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (key) DO NOTHING
                     """,
-                arguments: [event.type, event.dealID, event.workflowID, Millis(event.at), event.data, event.key]
+                arguments: (event.type, event.dealID, event.workflowID, Millis(event.at), event.data, event.key)
             )
         }
     }
