@@ -125,7 +125,7 @@ public final class Scheduler: Sendable {
         var decided: DecidedBatch?
         while !isStopping {
             var commit: Task<Report, any Error>?
-            var excluded: Set<String> = []
+            var inFlight: [DueItem] = []
             if let batch = decided {
                 decided = nil
                 if batch.hasTimers || !store.readsDueItemsFromASnapshot {
@@ -134,15 +134,14 @@ public final class Scheduler: Sendable {
                     }
                 } else {
                     commit = Task { try await self.commit(batch.firings, at: now, batchStarted: batch.started) }
-                    excluded = batch.keys
+                    inFlight = batch.items
                 }
             }
             let started = ContinuousClock.now
             let items: [DueItem]
             let firings: [Firing]
             do {
-                let read = try await store.dueItems(dueBy: now, since: nil, limit: batchSize + excluded.count)
-                items = Array(read.lazy.filter { !excluded.contains($0.key) }.prefix(batchSize))
+                items = try await store.dueItems(dueBy: now, limit: batchSize, excluding: inFlight)
                 firings = try await self.firings(for: items, at: now)
             } catch {
                 // What the batch before commits is fired: it finishes before the failure is reported.
@@ -164,14 +163,14 @@ public final class Scheduler: Sendable {
 
     /// A batch decided and not yet committed.
     private struct DecidedBatch {
-        let keys: Set<String>
+        let items: [DueItem]
         let firings: [Firing]
         /// Whether it holds timers, whose commit may change what is due next.
         let hasTimers: Bool
         let started: ContinuousClock.Instant
 
         init(items: [DueItem], firings: [Firing], started: ContinuousClock.Instant) {
-            keys = Set(items.map(\.key))
+            self.items = items
             self.firings = firings
             hasTimers = items.contains {
                 if case .timer = $0 { true } else { false }

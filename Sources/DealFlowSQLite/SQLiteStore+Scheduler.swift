@@ -1,3 +1,4 @@
+import DealFlowCore
 import DealFlowEngine
 import Foundation
 import GRDB
@@ -8,39 +9,78 @@ extension SQLiteStore: SchedulerStore {
     public var readsDueItemsFromASnapshot: Bool { true }
 
     public func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
+        try await dueItems(dueBy: now, since: since, limit: limit, excluding: nil)
+    }
+
+    /// Leaves the excluded items out in the queries, by id on the indexes' own column: reading and
+    /// decoding them only to drop them cost a third of a pass's reads. A task or timer is due at one
+    /// instant at a time, so its id names the item; one snoozed by another process meanwhile is left
+    /// out of this read only, and the pass's next read, once the claim on its old instant has been
+    /// refused, finds it.
+    public func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem] {
+        guard !excluded.isEmpty else { return try await dueItems(dueBy: now, since: nil, limit: limit) }
+        func ids(_ id: (DueItem) -> String?) -> String {
+            JSONValue.array(excluded.compactMap(id).map(JSONValue.string)).rendered(compact: true)
+        }
+        let reminders = ids {
+            if case .reminder(let task) = $0 { task.id } else { nil }
+        }
+        let escalations = ids {
+            if case .escalation(let task) = $0 { task.id } else { nil }
+        }
+        let timers = ids {
+            if case .timer(let timer) = $0 { timer.id } else { nil }
+        }
+        return try await dueItems(dueBy: now, since: nil, limit: limit, excluding: (reminders, escalations, timers))
+    }
+
+    /// Three ordered reads on partial indexes, merged: cheaper than sorting a union of every due row.
+    /// The indexes are named: without statistics the planner prefers the (status, due) indexes and then
+    /// sorts every due row by id, once per batch. `excluding` holds, for each read, a JSON array of the
+    /// ids it leaves out.
+    private func dueItems(
+        dueBy now: Date,
+        since: Date?,
+        limit: Int,
+        excluding: (reminders: String, escalations: String, timers: String)?
+    ) async throws -> [DueItem] {
         try await read { db in
             let arguments: StatementArguments = [Millis(now), since.map(Millis.init)?.value ?? Int64.min, limit]
-            // Three ordered reads on partial indexes, merged: cheaper than sorting a union of every due row.
-            // The indexes are named: without statistics the planner prefers the (status, due) indexes and
-            // then sorts every due row by id, once per batch.
-            let reminders = try SQLiteStore.decodeRows(
+            func excluded(_ ids: String?) -> (sql: String, arguments: StatementArguments) {
+                guard let ids else { return ("", arguments) }
+                return (" AND id NOT IN (SELECT value FROM json_each(?))", [ids] + arguments)
+            }
+            let reminders = excluded(excluding?.reminders)
+            let escalations = excluded(excluding?.escalations)
+            let timers = excluded(excluding?.timers)
+            let reminderItems = try SQLiteStore.decodeRows(
                 db,
                 sql: """
                     SELECT \(SQLiteStore.taskColumns) FROM tasks INDEXED BY tasks_awaiting_reminder
-                    WHERE status = 'open' AND reminded_at IS NULL AND due_at <= ? AND due_at > ?
+                    WHERE status = 'open' AND reminded_at IS NULL\(reminders.sql) AND due_at <= ? AND due_at > ?
                     ORDER BY due_at, id LIMIT ?
                     """,
-                arguments: arguments
+                arguments: reminders.arguments
             ) { DueItem.reminder(SQLiteStore.taskRecord($0)) }
-            let escalations = try SQLiteStore.decodeRows(
+            let escalationItems = try SQLiteStore.decodeRows(
                 db,
                 sql: """
                     SELECT \(SQLiteStore.taskColumns) FROM tasks INDEXED BY tasks_awaiting_escalation
-                    WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL
+                    WHERE status = 'open' AND escalated_at IS NULL AND escalate_at IS NOT NULL\(escalations.sql)
                     AND escalate_at <= ? AND escalate_at > ? ORDER BY escalate_at, id LIMIT ?
                     """,
-                arguments: arguments
+                arguments: escalations.arguments
             ) { DueItem.escalation(SQLiteStore.taskRecord($0)) }
-            let timers = try SQLiteStore.decodeRows(
+            let timerItems = try SQLiteStore.decodeRows(
                 db,
                 sql: """
-                    SELECT * FROM timers INDEXED BY timers_pending WHERE status = 'pending' AND due_at <= ? AND due_at > ?
-                    ORDER BY due_at, id LIMIT ?
+                    SELECT * FROM timers INDEXED BY timers_pending WHERE status = 'pending'\(timers.sql)
+                    AND due_at <= ? AND due_at > ? ORDER BY due_at, id LIMIT ?
                     """,
-                arguments: arguments
+                arguments: timers.arguments
             ) { DueItem.timer(SQLiteStore.timerRecord($0)) }
             // Each key is built once, not at every comparison of the sort.
-            let keyed = (reminders + escalations + timers).map { (dueAt: $0.dueAt, key: $0.key, item: $0) }
+            let keyed = (reminderItems + escalationItems + timerItems).map { (dueAt: $0.dueAt, key: $0.key, item: $0) }
             return keyed.sorted { ($0.dueAt, $0.key) < ($1.dueAt, $1.key) }.prefix(limit).map(\.item)
         }
     }

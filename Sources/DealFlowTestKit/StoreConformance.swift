@@ -27,6 +27,7 @@ public enum StoreConformance {
         case aMigrationMovesTheDealAndItsPendingWork
         case tasksAreAddedAndReassignedByHand
         case theRosterChangesAsACompareAndSetAndKeepsRefusals
+        case aReadOfDueItemsLeavesOutTheItemsInFlight
     }
 
     /// A failed check.
@@ -398,6 +399,8 @@ public enum StoreConformance {
             )
             let log = try await worklist.taskLog(taskID: "t1").map(\.action)
             try require(log == ["added", "reassigned"], "the task log reads \(log)")
+        case .aReadOfDueItemsLeavesOutTheItemsInFlight:
+            try await dueItemsLeaveOutTheItemsInFlight(store)
         case .theRosterChangesAsACompareAndSetAndKeepsRefusals:
             guard let roster = store as? any RosterStore else { throw Failure(description: "no roster") }
             try require(try await roster.users().isEmpty, "a new store has users")
@@ -443,6 +446,54 @@ public enum StoreConformance {
             let latest = try await roster.refusals(limit: 2).map(\.actor)
             try require(latest == ["y", "z"], "the latest two refusals are \(latest)")
         }
+    }
+
+    /// What a pipelined scheduler pass reads while a batch commits: the due items it would read
+    /// anyway, less the batch's, and only those (a task's escalation is not its reminder). Checked on
+    /// stores that read due items from a snapshot, the only ones a pass reads that way.
+    static func dueItemsLeaveOutTheItemsInFlight(_ store: any DealStore) async throws {
+        guard let scheduler = store as? any SchedulerStore, scheduler.readsDueItemsFromASnapshot else { return }
+        let owner = deal("d1", version: 1)
+        let tasks = (1...6).map { index in
+            var task = task("t\(index)", deal: "d1", stage: "open")
+            task.dueAt = start.addingTimeInterval(TimeInterval(index * 60))
+            if index.isMultiple(of: 2) {
+                task.escalateAt = start.addingTimeInterval(TimeInterval(index * 60 + 30))
+                task.escalateTo = "bo"
+            }
+            return task
+        }
+        let timers = (1...2).map { index in
+            var timer = timer("x\(index)", deal: "d1", stage: "open")
+            timer.dueAt = start.addingTimeInterval(TimeInterval(index * 90))
+            return timer
+        }
+        try await store.commit([
+            DealChange(deal: owner, expectedVersion: nil, history: [entry(owner, kind: "created")], tasks: tasks)
+        ])
+        var moved = owner
+        moved.version = 2
+        try await store.commit([
+            DealChange(deal: moved, expectedVersion: 1, history: [entry(moved)], timers: timers)
+        ])
+        let now = start.addingTimeInterval(3_600)
+        let all = try await scheduler.dueItems(dueBy: now, since: nil, limit: 100)
+        try require(all.count == 11, "\(all.count) items are due, not 6 reminders, 3 escalations and 2 timers")
+        let inFlight = all.filter {
+            switch $0 {
+            case .reminder(let task): ["t2", "t3"].contains(task.id)
+            case .escalation(let task): task.id == "t4"
+            case .timer(let timer): timer.id == "x1"
+            }
+        }
+        let keys = Set(inFlight.map(\.key))
+        for limit in [3, 100] {
+            let read = try await scheduler.dueItems(dueBy: now, limit: limit, excluding: inFlight).map(\.key)
+            let expected = all.map(\.key).filter { !keys.contains($0) }.prefix(limit)
+            try require(read == Array(expected), "leaving out \(keys.sorted()), \(limit) items read are \(read)")
+        }
+        let unexcluded = try await scheduler.dueItems(dueBy: now, limit: 4, excluding: []).map(\.key)
+        try require(unexcluded == all.prefix(4).map(\.key), "with nothing left out, the read is \(unexcluded)")
     }
 
     static func timer(_ id: String, deal: String, stage: String) -> TimerRecord {

@@ -26,13 +26,22 @@ final class CommitOrderStore: ForwardingDealStore, SchedulerStore {
     }
 
     func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
+        try await beginRead()
+        return try await base.dueItems(dueBy: now, since: since, limit: limit)
+    }
+
+    func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem] {
+        try await beginRead()
+        return try await base.dueItems(dueBy: now, limit: limit, excluding: excluded)
+    }
+
+    private func beginRead() async throws {
         reads.add(1, ordering: .sequentiallyConsistent)
         if order == .commitFirst {
             while commitsRunning.load(ordering: .sequentiallyConsistent) > 0 {
                 try await Task.sleep(for: .milliseconds(1))
             }
         }
-        return try await base.dueItems(dueBy: now, since: since, limit: limit)
     }
 
     func perform(_ firings: [Firing]) async throws -> [FiringOutcome] {

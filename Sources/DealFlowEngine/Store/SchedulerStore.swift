@@ -101,6 +101,9 @@ public enum FiringOutcome: Hashable, Sendable {
 public protocol SchedulerStore: DealStore {
     /// Items due at or before `now`, oldest first; with `since`, only those that fell due after it.
     func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem]
+    /// Up to `limit` items due at or before `now`, oldest first, leaving out `excluded`: the items of a
+    /// batch that a pass has decided and is still committing.
+    func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem]
     /// The earliest instant at which anything falls due, or `nil` when nothing is scheduled.
     func nextDueAt() async throws -> Date?
     /// A number that changes whenever a change is committed, in this process or another: cheap enough
@@ -142,4 +145,18 @@ extension SchedulerStore {
 
     /// Reading is assumed to lease what it reads unless the store says otherwise.
     public var readsDueItemsFromASnapshot: Bool { false }
+}
+
+extension SchedulerStore {
+    /// Reads `limit` more items than it keeps and leaves out those with an excluded key; a store that
+    /// can leave them out in its query does so instead.
+    public func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem] {
+        let read = try await dueItems(dueBy: now, since: nil, limit: limit + excluded.count)
+        guard !excluded.isEmpty else { return read }
+        let keys = Set(excluded.map(\.key))
+        var kept: [DueItem] = []
+        kept.reserveCapacity(min(limit, read.count))
+        for item in read where kept.count < limit && !keys.contains(item.key) { kept.append(item) }
+        return kept
+    }
 }
