@@ -36,6 +36,8 @@ let package = Package(
             name: "CLibYAML",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // SQLite's process-wide settings that only its variadic C entry point can change.
+        .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "DealFlowCore"),
         .target(name: "DealFlowYAML", dependencies: ["DealFlowCore", "CLibYAML"]),
         .target(
@@ -51,8 +53,8 @@ let package = Package(
         .target(
             name: "DealFlowSQLite",
             dependencies: [
-                "DealFlowCore", "DealFlowEngine", "DealFlowAnalytics", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "DealFlowCore", "DealFlowEngine", "DealFlowAnalytics", "CSQLiteConfig",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(
