@@ -69,12 +69,20 @@ extension SQLiteStore {
     /// reused, with the tuple `arguments` bound in order to its `?` parameters.
     ///
     /// A failure throws GRDB's `DatabaseError` with SQLite's extended code, as GRDB would, and leaves
-    /// the statement reset for its next use.
+    /// the statement reset for its next use; an interrupted statement (GRDB interrupts a cancelled
+    /// task's access) throws `CancellationError`, as GRDB does. What GRDB checks around its own
+    /// statements is checked here only where the store needs it: the statement must run inside the
+    /// store's transaction (SQLite ends one by itself after some failures, and a statement after that
+    /// would commit on its own). GRDB's transaction observers do not see these changes; the store
+    /// registers none.
     static func execute<each Argument: SQLiteBindable>(
         _ db: Database,
         sql: String,
         arguments: (repeat each Argument)
     ) throws {
+        guard let connection = db.sqliteConnection, sqlite3_get_autocommit(connection) == 0 else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "not inside a transaction", sql: sql)
+        }
         let raw = try db.cachedStatement(sql: sql).sqliteStatement
         // Resetting returns the previous execution's error, already reported: only binding needs a reset.
         sqlite3_reset(raw)
@@ -82,21 +90,23 @@ extension SQLiteStore {
         for argument in repeat each arguments {
             index += 1
             let code = argument.bind(to: raw, at: index)
-            guard code == SQLITE_OK else { throw failure(code, in: db, sql: sql) }
+            guard code == SQLITE_OK else { throw failure(on: connection, sql: sql) }
         }
-        assert(index == sqlite3_bind_parameter_count(raw), "\(index) arguments for \(sql)")
+        // Unbound parameters would keep the previous execution's values.
+        precondition(index == sqlite3_bind_parameter_count(raw), "\(index) arguments for \(sql)")
         var code = sqlite3_step(raw)
         while code == SQLITE_ROW { code = sqlite3_step(raw) }
         guard code == SQLITE_DONE else {
-            let error = failure(code, in: db, sql: sql)
+            let error = failure(on: connection, sql: sql)
             sqlite3_reset(raw)
             throw error
         }
     }
 
     /// The connection's last error as GRDB reports it.
-    private static func failure(_ code: Int32, in db: Database, sql: String) -> DatabaseError {
-        let extended = db.sqliteConnection.map { sqlite3_extended_errcode($0) } ?? code
-        return DatabaseError(resultCode: ResultCode(rawValue: extended), message: db.lastErrorMessage, sql: sql)
+    private static func failure(on connection: SQLiteConnection, sql: String) -> any Error {
+        let extended = ResultCode(rawValue: sqlite3_extended_errcode(connection))
+        if extended.primaryResultCode == .SQLITE_INTERRUPT { return CancellationError() }
+        return DatabaseError(resultCode: extended, message: String(cString: sqlite3_errmsg(connection)), sql: sql)
     }
 }

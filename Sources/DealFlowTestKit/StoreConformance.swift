@@ -28,6 +28,7 @@ public enum StoreConformance {
         case tasksAreAddedAndReassignedByHand
         case theRosterChangesAsACompareAndSetAndKeepsRefusals
         case aReadOfDueItemsLeavesOutTheItemsInFlight
+        case emptyTextStaysEmptyAndNothingStaysNothing
     }
 
     /// A failed check.
@@ -399,6 +400,36 @@ public enum StoreConformance {
             )
             let log = try await worklist.taskLog(taskID: "t1").map(\.action)
             try require(log == ["added", "reassigned"], "the task log reads \(log)")
+        case .emptyTextStaysEmptyAndNothingStaysNothing:
+            let first = deal("d1", version: 1, owner: "")
+            var created = entry(first, kind: "created")
+            created.role = ""
+            created.note = ""
+            created.transition = nil
+            var kept = task("t1", deal: "d1", stage: "open", keep: true)
+            kept.escalateTo = ""
+            kept.escalateAt = start
+            try await store.commit([
+                DealChange(
+                    deal: first,
+                    expectedVersion: nil,
+                    history: [created],
+                    tasks: [kept, task("t2", deal: "d1", stage: "open")]
+                )
+            ])
+            let read = try await store.history(dealID: "d1").first
+            try require(
+                read?.role == "" && read?.note == "" && read?.transition == nil,
+                "role \(String(describing: read?.role)), note \(String(describing: read?.note)), transition "
+                    + "\(String(describing: read?.transition)) read back"
+            )
+            try require(try await store.deal(id: "d1")?.owner == "", "the empty owner did not read back empty")
+            let tasks = try await store.openTasks(dealID: "d1")
+            try require(
+                tasks.map(\.keep) == [true, false] && tasks.map(\.escalateTo) == ["", nil]
+                    && tasks.map(\.escalateAt) == [start, nil],
+                "tasks read back as \(tasks)"
+            )
         case .aReadOfDueItemsLeavesOutTheItemsInFlight:
             try await dueItemsLeaveOutTheItemsInFlight(store)
         case .theRosterChangesAsACompareAndSetAndKeepsRefusals:
