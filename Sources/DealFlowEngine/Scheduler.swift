@@ -109,8 +109,10 @@ public final class Scheduler: Sendable {
     /// marks its own tasks, so the next read, leaving its items out, finds the same items whether it
     /// sees that commit or not. A batch with timers may move deals, cancel tasks and create items due
     /// already, so it commits before the next read, as every batch does on a store whose reads lease
-    /// rows (PostgreSQL). Either way a pass fires what firing batch after batch would, in the same
-    /// order, whatever the timing; a stop lets the batch in hand commit first.
+    /// rows (PostgreSQL). Either way, with no other process changing the tasks meanwhile, a pass fires
+    /// what firing batch after batch would, in the same order, whatever the timing (a task snoozed by
+    /// another process during a commit may fire a batch later); a stop lets the batch in hand commit
+    /// first.
     public func fireDue(at now: Date? = nil) async throws -> Report {
         let now = try await currentTime(given: now)
         var total = Report()

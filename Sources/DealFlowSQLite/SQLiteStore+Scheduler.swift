@@ -19,8 +19,10 @@ extension SQLiteStore: SchedulerStore {
     /// refused, finds it.
     public func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem] {
         guard !excluded.isEmpty else { return try await dueItems(dueBy: now, since: nil, limit: limit) }
-        func ids(_ id: (DueItem) -> String?) -> String {
-            JSONValue.array(excluded.compactMap(id).map(JSONValue.string)).rendered(compact: true)
+        /// A JSON array of the ids, or `nil` (no condition, the plain query) when there are none.
+        func ids(_ id: (DueItem) -> String?) -> String? {
+            let ids = excluded.compactMap(id)
+            return ids.isEmpty ? nil : JSONValue.array(ids.map(JSONValue.string)).rendered(compact: true)
         }
         let reminders = ids {
             if case .reminder(let task) = $0 { task.id } else { nil }
@@ -42,7 +44,7 @@ extension SQLiteStore: SchedulerStore {
         dueBy now: Date,
         since: Date?,
         limit: Int,
-        excluding: (reminders: String, escalations: String, timers: String)?
+        excluding: (reminders: String?, escalations: String?, timers: String?)?
     ) async throws -> [DueItem] {
         try await read { db in
             let arguments: StatementArguments = [Millis(now), since.map(Millis.init)?.value ?? Int64.min, limit]

@@ -65,3 +65,23 @@ final class CommitOrderStore: ForwardingDealStore, SchedulerStore {
     func nextDueAt() async throws -> Date? { try await base.nextDueAt() }
     func changeToken() async throws -> Int64 { try await base.changeToken() }
 }
+
+/// A ``CommitOrderStore`` seen without its own way of leaving due items out: a pass's read then goes
+/// through ``SchedulerStore``'s default, which reads past the items in flight and drops them by key.
+final class KeyExclusionStore: ForwardingDealStore, SchedulerStore {
+    let inner: CommitOrderStore
+    var base: SQLiteStore { inner.base }
+
+    init(_ inner: CommitOrderStore) {
+        self.inner = inner
+    }
+
+    func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem] {
+        try await inner.dueItems(dueBy: now, since: since, limit: limit)
+    }
+
+    func perform(_ firings: [Firing]) async throws -> [FiringOutcome] { try await inner.perform(firings) }
+    var readsDueItemsFromASnapshot: Bool { inner.readsDueItemsFromASnapshot }
+    func nextDueAt() async throws -> Date? { try await inner.nextDueAt() }
+    func changeToken() async throws -> Int64 { try await inner.changeToken() }
+}

@@ -342,7 +342,8 @@ struct SchedulerRecoveryTests {
     @Test func aPipelinedPassFiresWhatBatchAfterBatchFires() async throws {
         func pass(
             pipelined: Bool,
-            order: CommitOrderStore.Order = .readFirst
+            order: CommitOrderStore.Order = .readFirst,
+            excludingByKey: Bool = false
         ) async throws -> (
             report: Scheduler.Report, outbox: [String], tasks: [String], left: Int, overlapped: Int
         ) {
@@ -363,7 +364,7 @@ struct SchedulerRecoveryTests {
             clock.set(instant("2026-11-27T15:00:00Z"))
             let ordered = CommitOrderStore(store, order: order)
             let scheduler = Scheduler(
-                store: ordered,
+                store: excludingByKey ? KeyExclusionStore(ordered) : ordered,
                 clock: clock,
                 identifiers: SequentialIdentifiers(namespace: "s"),
                 batchSize: 4
@@ -407,6 +408,12 @@ struct SchedulerRecoveryTests {
         #expect(commitFirst.report == serial.report)
         #expect(commitFirst.outbox == serial.outbox)
         #expect(commitFirst.tasks == serial.tasks)
+        // The same through the protocol's default read, which drops the items in flight by key.
+        let byKey = try await pass(pipelined: true, excludingByKey: true)
+        #expect(byKey.overlapped > 0)
+        #expect(byKey.report == serial.report)
+        #expect(byKey.outbox == serial.outbox)
+        #expect(byKey.tasks == serial.tasks)
     }
 
     @Test func twoSchedulersOnOneFileFireEachItemOnce() async throws {

@@ -102,7 +102,9 @@ public protocol SchedulerStore: DealStore {
     /// Items due at or before `now`, oldest first; with `since`, only those that fell due after it.
     func dueItems(dueBy now: Date, since: Date?, limit: Int) async throws -> [DueItem]
     /// Up to `limit` items due at or before `now`, oldest first, leaving out `excluded`: the items of a
-    /// batch that a pass has decided and is still committing.
+    /// batch that a pass has decided and is still committing. A store may leave out every item of an
+    /// excluded task or timer (its id), not only the excluded due instant. A pass asks this only of a
+    /// store that ``readsDueItemsFromASnapshot``.
     func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem]
     /// The earliest instant at which anything falls due, or `nil` when nothing is scheduled.
     func nextDueAt() async throws -> Date?
@@ -148,8 +150,9 @@ extension SchedulerStore {
 }
 
 extension SchedulerStore {
-    /// Reads `limit` more items than it keeps and leaves out those with an excluded key; a store that
-    /// can leave them out in its query does so instead.
+    /// Reads `excluded.count` more items than `limit` and leaves out those with an excluded key. Meant
+    /// for a store that reads snapshots: one that leases what it reads would hold the surplus until the
+    /// lease runs out. A store that can leave the items out in its query does so instead (SQLite).
     public func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem] {
         let read = try await dueItems(dueBy: now, since: nil, limit: limit + excluded.count)
         guard !excluded.isEmpty else { return read }
