@@ -35,15 +35,19 @@ public final class SQLiteStore: DealStore {
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 30
 
-    /// Turns SQLite's memory statistics off before this process opens its first database. They take a
-    /// process-wide mutex on every allocation, which the scheduler's reads and commits, on two threads,
-    /// contended for: a fifth of a commit's time. If the process opened a database before (an app
-    /// embedding DealFlow), SQLite refuses the change and keeps counting; nothing else differs.
-    private static let memoryStatisticsOff: Bool = dealflow_sqlite_disable_memory_statistics() == SQLITE_OK
+    /// Turns SQLite's memory statistics off for the whole process; returns whether SQLite took the
+    /// setting. Call it first thing, before any thread uses SQLite: the statistics take a process-wide
+    /// mutex on every allocation SQLite makes, which the scheduler's read and commit threads contend
+    /// for (a fifth of a commit's time). Without them `sqlite3_memory_used` reads 0 and SQLite's heap
+    /// limits are not enforced. Once SQLite has opened a database the setting is refused and nothing
+    /// changes. The `dealflow` command calls it; an app embedding DealFlow decides for itself.
+    @discardableResult
+    public static func turnOffMemoryStatistics() -> Bool {
+        dealflow_sqlite_disable_memory_statistics() == SQLITE_OK
+    }
 
     /// Opens (creating and migrating if needed) the database file at `path`.
     public init(path: String, durability: Durability = .full) throws {
-        _ = SQLiteStore.memoryStatisticsOff
         var configuration = Configuration()
         configuration.busyMode = .timeout(SQLiteStore.busyTimeout)
         configuration.prepareDatabase { db in
@@ -75,7 +79,6 @@ public final class SQLiteStore: DealStore {
 
     /// An empty database in memory, for tests and benchmarks.
     public init(inMemory: Void = ()) throws {
-        _ = SQLiteStore.memoryStatisticsOff
         writer = try DatabaseQueue()
         try SQLiteStore.migrator.migrate(writer)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DealFlowCore
+import DealFlowSQLite
 import Foundation
 
 /// The `dealflow` command line: thin wrappers that parse arguments, call the library and print.
@@ -30,6 +31,8 @@ struct DealFlowCommand: AsyncParsableCommand {
 
     /// Runs the command; with `--json`, a usage error too is printed as `{"error", "message"}` (exit 64).
     static func main() async {
+        // Before anything opens a database; no other thread uses SQLite yet.
+        SQLiteStore.turnOffMemoryStatistics()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -10,6 +10,8 @@ import GRDB
 /// Every KPI over 100,000 deals and 1,000,000 history entries, and the gauges of `dealflow metrics`.
 /// The database is built once per process (about a minute) and shared by the benchmarks.
 let benchmarks: @Sendable () -> Void = {
+    // As the `dealflow` command does, before any benchmark opens a database.
+    SQLiteStore.turnOffMemoryStatistics()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .peakMemoryResident],
         warmupIterations: 1,

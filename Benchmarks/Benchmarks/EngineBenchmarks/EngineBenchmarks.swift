@@ -7,6 +7,8 @@ import Foundation
 
 /// The engine: deciding in memory, firing transitions durably one per transaction, importing in bulk.
 let benchmarks: @Sendable () -> Void = {
+    // As the `dealflow` command does, before any benchmark opens a database.
+    SQLiteStore.turnOffMemoryStatistics()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident],
         warmupIterations: 1,

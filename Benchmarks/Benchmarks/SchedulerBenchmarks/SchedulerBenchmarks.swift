@@ -7,6 +7,8 @@ import GRDB
 
 /// The scheduler: a backlog of 100,000 due reminders, and the lateness of reminders at a steady rate.
 let benchmarks: @Sendable () -> Void = {
+    // As the `dealflow` command does, before any benchmark opens a database.
+    SQLiteStore.turnOffMemoryStatistics()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident],
         warmupIterations: 0,
