@@ -17,6 +17,11 @@ struct MetricsEndpoint: Service {
     /// The exposition text, computed at each scrape.
     private let render: @Sendable () async throws -> String
 
+    /// How long a connection may go without sending anything before its request has arrived: a scrape
+    /// sends it at once, and a client that connects and says nothing would otherwise hold its
+    /// connection until the daemon stops.
+    static let requestTimeout = TimeAmount.seconds(5)
+
     /// Binds the port now, so that a port in use fails the command before the scheduler starts.
     static func bind(
         port: UInt16,
@@ -30,6 +35,10 @@ struct MetricsEndpoint: Service {
                 .bind(host: "127.0.0.1", port: Int(port)) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        try channel.pipeline.syncOperations.addHandlers(
+                            IdleStateHandler(readTimeout: requestTimeout),
+                            CloseSilentConnection()
+                        )
                         return try Connection(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -95,6 +104,28 @@ struct MetricsEndpoint: Service {
             return (.ok, try await render())
         } catch {
             return (.internalServerError, "error: \(error)\n")
+        }
+    }
+}
+
+/// Closes a connection that has gone ``MetricsEndpoint/requestTimeout`` without a read before its
+/// request was complete. Once the request has arrived, the answer takes what it takes.
+private final class CloseSilentConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    private var requestArrived = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) { requestArrived = true }
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent, !requestArrived {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }

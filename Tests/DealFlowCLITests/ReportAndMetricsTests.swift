@@ -6,6 +6,10 @@ import Testing
 import FoundationNetworking
 #endif
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("dealflow report and metrics", .serialized)
 struct ReportAndMetricsTests {
     /// Three reminder deals imported at 10:00 (tasks due 11:00), reminded at 11:00:30; r0 then finished.
@@ -93,9 +97,34 @@ struct ReportAndMetricsTests {
         #expect(body.contains(#"dealflow_reminders_fired_total{workflow="remind",kind="reminder"} 3"#), "\(body)")
         #expect(body.contains("# TYPE dealflow_command_duration_seconds histogram"))
         Self.expectDocumented(body)
+        #expect(try Self.secondsUntilASilentClientIsClosed(port: port) < 10)
         kill(scheduler.processIdentifier, SIGTERM)
         scheduler.waitUntilExit()
         #expect(scheduler.terminationReason == .exit && scheduler.terminationStatus == 0)
+    }
+
+    /// Connects to 127.0.0.1:`port`, sends nothing, and waits (20 s at most) for the server to close
+    /// the connection; how long that took, or `.infinity` if it never did.
+    static func secondsUntilASilentClientIsClosed(port: Int) throws -> Double {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var wait = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let started = ContinuousClock.now
+        var byte: UInt8 = 0
+        guard recv(descriptor, &byte, 1, 0) == 0 else { return .infinity }
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     @Test func aTakenMetricsPortIsRefusedBeforeTheSchedulerStarts() throws {
