@@ -18,22 +18,26 @@ extension SQLiteStore: SchedulerStore {
     /// out of this read only, and the pass's next read, once the claim on its old instant has been
     /// refused, finds it.
     public func dueItems(dueBy now: Date, limit: Int, excluding excluded: [DueItem]) async throws -> [DueItem] {
-        guard !excluded.isEmpty else { return try await dueItems(dueBy: now, since: nil, limit: limit) }
+        var reminders: [String] = []
+        var escalations: [String] = []
+        var timers: [String] = []
+        for item in excluded {
+            switch item {
+            case .reminder(let task): reminders.append(task.id)
+            case .escalation(let task): escalations.append(task.id)
+            case .timer(let timer): timers.append(timer.id)
+            }
+        }
         /// A JSON array of the ids, or `nil` (no condition, the plain query) when there are none.
-        func ids(_ id: (DueItem) -> String?) -> String? {
-            let ids = excluded.compactMap(id)
-            return ids.isEmpty ? nil : JSONValue.array(ids.map(JSONValue.string)).rendered(compact: true)
+        func json(_ ids: [String]) -> String? {
+            ids.isEmpty ? nil : JSONValue.array(ids.map(JSONValue.string)).rendered(compact: true)
         }
-        let reminders = ids {
-            if case .reminder(let task) = $0 { task.id } else { nil }
-        }
-        let escalations = ids {
-            if case .escalation(let task) = $0 { task.id } else { nil }
-        }
-        let timers = ids {
-            if case .timer(let timer) = $0 { timer.id } else { nil }
-        }
-        return try await dueItems(dueBy: now, since: nil, limit: limit, excluding: (reminders, escalations, timers))
+        return try await dueItems(
+            dueBy: now,
+            since: nil,
+            limit: limit,
+            excluding: (json(reminders), json(escalations), json(timers))
+        )
     }
 
     /// Three ordered reads on partial indexes, merged: cheaper than sorting a union of every due row.
