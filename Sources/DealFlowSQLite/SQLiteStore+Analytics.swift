@@ -9,10 +9,13 @@ extension SQLiteStore: PipelineHistorySource {
     /// Two cursors in one read transaction, both in deal id order: the deals of the workflow (their
     /// fields' JSON read once per deal) and the history's stage entries from the partial index
     /// `deal_history_stage_entries` (deal, version, instant, stage), so that SQLite neither sorts, joins
-    /// nor visits the table; entries of other deals are skipped. Each deal's
-    /// timeline is built, handed to the reducer and dropped before the next.
+    /// nor visits the table; entries of other deals are skipped.
     ///
-    /// - Complexity: O(history) time, O(one deal's history) memory.
+    /// The connection's thread steps the cursors and copies whole deals into batches; a thread of the
+    /// scan's own builds each deal's timeline, hands it to the reducer and drops it (see
+    /// ``fold(_:stages:produce:)``).
+    ///
+    /// - Complexity: O(history) time, O(a few batches) memory.
     public func scanTimelines<Reducer: TimelineReducer>(
         workflow: ValidatedWorkflow,
         owner: String?,
@@ -26,34 +29,34 @@ extension SQLiteStore: PipelineHistorySource {
             """
         let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
-            var reducer = reducer
-            var dealRows = try RawRows(db, sql: deals.sql, arguments: deals.arguments, stages: stageNames)
-            var entries = try RawRows(db, sql: history, stages: stageNames)
-            var current = try dealRows.next() ? dealRows.timeline() : nil
-            var currentID = Array(current?.id.utf8 ?? "".utf8)
-            while try entries.next(), current != nil {
-                var order = entries.compareText(0, with: currentID)
-                if order < 0 { continue }  // a deal of another workflow or owner
-                if order > 0 {
-                    reducer.add(current!)
-                    current = nil
-                    while try dealRows.next() {
-                        let next = dealRows.timeline()
-                        currentID = Array(next.id.utf8)
-                        order = entries.compareText(0, with: currentID)
-                        if order <= 0 {
-                            current = next
-                            break
-                        }
-                        reducer.add(next)  // a deal without history: none is written so, but count it
-                    }
-                    guard order == 0 else { continue }
+            try Self.fold(reducer, stages: stageNames) { batches in
+                var dealRows = try RawRows(db, sql: deals.sql, arguments: deals.arguments, stages: stageNames)
+                var entries = try RawRows(db, sql: history, stages: stageNames)
+                // The current deal's id as bytes, in one buffer reused deal after deal.
+                var currentID: [UInt8] = []
+                func nextDeal() throws -> Bool {
+                    guard try dealRows.next() else { return false }
+                    batches.addDeal(from: dealRows)
+                    dealRows.copyText(0, into: &currentID)
+                    return true
                 }
-                current!.record(at: Millis.date(entries.int64(1)), entering: entries.stage(2))
+                var hasDeal = try nextDeal()
+                while hasDeal, try entries.next() {
+                    var order = entries.compareText(0, with: currentID)
+                    if order < 0 { continue }  // a deal of another workflow or owner
+                    if order > 0 {
+                        // The current deal is complete; a deal without history (none is written so) is
+                        // complete at once, and counted all the same.
+                        repeat {
+                            hasDeal = try nextDeal()
+                            order = entries.compareText(0, with: currentID)
+                        } while hasDeal && order > 0
+                        guard hasDeal, order == 0 else { continue }
+                    }
+                    batches.addEntry(from: entries)
+                }
+                while try nextDeal() {}
             }
-            if let deal = current { reducer.add(deal) }
-            while try dealRows.next() { reducer.add(dealRows.timeline()) }
-            return reducer
         }
     }
 
@@ -89,13 +92,35 @@ extension SQLiteStore: PipelineHistorySource {
         let query = Self.dealsQuery(workflow: workflow, owner: owner)
         let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
-            var reducer = reducer
-            var rows = try RawRows(db, sql: query.sql, arguments: query.arguments, stages: stageNames)
-            while try rows.next() {
-                reducer.add(rows.timeline())
+            try Self.fold(reducer, stages: stageNames) { batches in
+                var rows = try RawRows(db, sql: query.sql, arguments: query.arguments, stages: stageNames)
+                while try rows.next() { batches.addDeal(from: rows) }
             }
-            return reducer
         }
+    }
+
+    /// Runs `produce` on this thread, which holds the connection, and the reducer on a thread of its
+    /// own: `produce` copies rows into batches of whole deals (SQLite's work), the other thread builds
+    /// timelines from them and folds them (Swift's work), two batches apart at most.
+    private static func fold<Reducer: TimelineReducer>(
+        _ reducer: Reducer,
+        stages: [String],
+        produce: (inout DealBatcher) throws -> Void
+    ) throws -> Reducer {
+        let handoff = BoundedHandoff<ScannedDeals>(capacity: 2)
+        let folded = Folded(reducer)
+        let foldedAll = DispatchSemaphore(value: 0)
+        Thread {
+            while let batch = handoff.receive() { batch.reduce(into: &folded.reducer, stages: stages) }
+            foldedAll.signal()
+        }.start()
+        var batches = DealBatcher(handoff: handoff)
+        let produced = Result { try produce(&batches) }
+        if case .success = produced { batches.sendLast() }
+        handoff.finish()
+        foldedAll.wait()
+        try produced.get()
+        return folded.reducer
     }
 
     /// A field's value by a JSON path; field names are identifiers, so quoting them is enough.
@@ -128,14 +153,14 @@ extension SQLiteStore: PipelineHistorySource {
 private struct RawRows {
     private let statement: Statement
     private let connection: SQLiteConnection?
-    /// The workflow's stage names with their bytes.
-    private let stages: [(bytes: [UInt8], name: String)]
+    /// The bytes of the workflow's stage names.
+    private let stages: [[UInt8]]
 
     init(_ db: Database, sql: String, arguments: StatementArguments = [], stages: [String]) throws {
         statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         connection = db.sqliteConnection
-        self.stages = stages.map { (Array($0.utf8), $0) }
+        self.stages = stages.map { Array($0.utf8) }
     }
 
     /// Whether the last row was read (stepping again would start the statement over).
@@ -174,46 +199,81 @@ private struct RawRows {
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement.sqliteStatement, column) }
 
-    func text(_ column: Int32) -> String? { bytes(column).map { String(decoding: $0, as: UTF8.self) } }
-
-    /// A stage name: one of the workflow's, or (from an older version) decoded.
-    func stage(_ column: Int32) -> String? {
-        guard let text = bytes(column) else { return nil }
-        for stage in stages where stage.bytes.elementsEqual(text) { return stage.name }
-        return String(decoding: text, as: UTF8.self)
+    /// Replaces `buffer`'s bytes with a text column's (none for NULL), keeping its capacity.
+    func copyText(_ column: Int32, into buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        if let text = bytes(column) { buffer.append(contentsOf: text) }
     }
 
-    /// `YYYY-MM-DD` read from its bytes; `nil` for anything else.
-    func date(_ column: Int32) -> LocalDate? {
-        guard let text = bytes(column), text.count == 10, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-")
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let digit = Int(text[index]) - 48
-                guard (0...9).contains(digit) else { return nil }
-                value = value * 10 + digit
-            }
-            return value
+    /// A stage name: one of the workflow's by its position, or (from an older version) its text.
+    func stage(_ column: Int32, into batch: inout ScannedDeals) -> ScannedDeals.Stage {
+        guard let text = bytes(column) else { return .null }
+        for (index, stage) in stages.enumerated() where stage.count == text.count {
+            let equal =
+                text.isEmpty
+                || stage.withUnsafeBufferPointer { memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }
+            if equal { return .known(Int32(index)) }
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
-        return LocalDate(year: year, month: month, day: day)
+        return .other(batch.append(text: text))
     }
 
-    /// The deal columns every scan selects: id, owner, created_at, stage, outcome, amount, currency,
-    /// close date, updated_at (its latest change of any kind: its last touch).
-    func timeline() -> DealTimeline {
-        var deal = DealTimeline(
-            id: text(0) ?? "",
-            owner: text(1) ?? "",
-            createdAt: Millis.date(int64(2)),
-            stage: stage(3) ?? "",
-            outcome: text(4).flatMap(Outcome.init(rawValue:)),
-            amount: text(5).flatMap { ExactDecimal(parsing: $0) },
-            currency: text(6),
-            closeDate: date(7)
+    /// Adds the deal columns every scan selects to a batch: id, owner, created_at, stage, outcome,
+    /// amount, currency, close date, updated_at (its latest change of any kind: its last touch).
+    func appendDeal(to batch: inout ScannedDeals) {
+        let deal = ScannedDeals.Deal(
+            id: batch.append(text: bytes(0)),
+            owner: batch.append(text: bytes(1)),
+            stage: stage(3, into: &batch),
+            outcome: batch.append(text: bytes(4)),
+            amount: batch.append(text: bytes(5)),
+            currency: batch.append(text: bytes(6)),
+            closeDate: batch.append(text: bytes(7)),
+            createdAt: int64(2),
+            updatedAt: int64(8)
         )
-        deal.lastTouch = Millis.date(int64(8))
-        return deal
+        batch.append(deal)
     }
+
+    /// Adds a history row (deal id, instant, stage entered) to a batch, as an entry of its last deal.
+    func appendEntry(to batch: inout ScannedDeals) {
+        batch.append(ScannedDeals.Entry(at: int64(1), stage: stage(2, into: &batch)))
+    }
+}
+
+/// Fills batches of whole deals and sends each full one to the folding thread.
+private struct DealBatcher {
+    let handoff: BoundedHandoff<ScannedDeals>
+    /// Enough to keep the handoff rare, few enough to keep memory small: a batch reserves about 350 KB,
+    /// and at most four exist at once (one filling, two queued, one folding).
+    static let dealsPerBatch = 1024
+    private var batch = DealBatcher.emptyBatch()
+
+    init(handoff: BoundedHandoff<ScannedDeals>) { self.handoff = handoff }
+
+    private static func emptyBatch() -> ScannedDeals { ScannedDeals(reservingDeals: dealsPerBatch, entriesPerDeal: 8) }
+
+    /// Starts the next deal from the row `rows` is on; the deal before it is complete.
+    mutating func addDeal(from rows: RawRows) {
+        if batch.deals.count >= Self.dealsPerBatch {
+            handoff.send(batch)
+            batch = Self.emptyBatch()
+        }
+        rows.appendDeal(to: &batch)
+    }
+
+    /// Adds the history row `rows` is on to the current deal.
+    mutating func addEntry(from rows: RawRows) { rows.appendEntry(to: &batch) }
+
+    /// Sends what is left, once every deal is complete.
+    mutating func sendLast() {
+        if !batch.deals.isEmpty { handoff.send(batch) }
+        batch = ScannedDeals()
+    }
+}
+
+/// The reducer, written by the folding thread and read by the connection's once that thread has
+/// signalled that it is done.
+private final class Folded<Reducer: TimelineReducer>: @unchecked Sendable {
+    var reducer: Reducer
+    init(_ reducer: Reducer) { self.reducer = reducer }
 }

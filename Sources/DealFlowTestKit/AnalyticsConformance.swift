@@ -20,6 +20,7 @@ public enum AnalyticsConformance {
         case anOwnerSeesOnlyTheirDeals
         case dealsAloneCarryTheirLastTouch
         case tasksAndCountersOfRecord
+        case thousandsOfDealsComeWholeAndInOrder
     }
 
     /// Every deal handed to the reducer, in order.
@@ -53,65 +54,84 @@ public enum AnalyticsConformance {
         id: String,
         workflow: String = "w",
         owner: String = "ana",
-        fields: [String: String] = ["amount": "10.50", "currency": "EUR", "close_date": "2026-12-20"],
         steps: [(Int, String, String)]
     ) async throws {
         var previous: DealRecord?
         for (index, step) in steps.enumerated() {
-            let at = start.addingTimeInterval(TimeInterval(step.0))
-            let deal = DealRecord(
+            let change = change(
                 id: id,
-                workflowID: workflow,
-                workflowVersion: 1,
-                stage: step.2,
+                workflow: workflow,
                 owner: owner,
-                fields: fields,
-                version: index + 1,
-                createdAt: previous?.createdAt ?? at,
-                updatedAt: at,
-                enteredStageAt: step.1 == "updated" ? previous?.enteredStageAt ?? at : at,
-                outcome: step.2 == "won" ? "won" : nil
+                step: step,
+                number: index + 1,
+                after: previous
             )
-            let entry = HistoryRecord(
-                dealID: id,
-                dealVersion: index + 1,
-                kind: step.1,
-                at: at,
-                actor: owner,
-                role: nil,
-                transition: step.1 == "transitioned" ? "move" : nil,
-                from: previous?.stage,
-                to: step.2,
-                changes: "{}",
-                blockers: nil,
-                note: nil
-            )
-            let task = TaskRecord(
-                id: "task-\(id)-\(index)",
-                dealID: id,
-                workflowID: workflow,
-                title: "Call",
-                kind: "call",
-                assignee: owner,
-                dueAt: at.addingTimeInterval(3_600),
-                status: "open",
-                stage: step.2,
-                keep: true,
-                escalateAt: nil,
-                escalateTo: nil,
-                timerIndex: nil,
-                createdAt: at
-            )
-            try await store.commit([
-                DealChange(
-                    deal: deal,
-                    expectedVersion: previous?.version,
-                    history: [entry],
-                    tasks: step.1 == "created" ? [task] : []
-                )
-            ])
-            previous = deal
+            try await store.commit([change])
+            previous = change.deal
         }
+    }
+
+    /// A deal's change for one step of its story, `number` counting from 1, with its history entry and,
+    /// on creation, a task.
+    static func change(
+        id: String,
+        workflow: String = "w",
+        owner: String = "ana",
+        fields: [String: String] = ["amount": "10.50", "currency": "EUR", "close_date": "2026-12-20"],
+        step: (Int, String, String),
+        number: Int,
+        after previous: DealRecord?
+    ) -> DealChange {
+        let at = start.addingTimeInterval(TimeInterval(step.0))
+        let deal = DealRecord(
+            id: id,
+            workflowID: workflow,
+            workflowVersion: 1,
+            stage: step.2,
+            owner: owner,
+            fields: fields,
+            version: number,
+            createdAt: previous?.createdAt ?? at,
+            updatedAt: at,
+            enteredStageAt: step.1 == "updated" ? previous?.enteredStageAt ?? at : at,
+            outcome: step.2 == "won" ? "won" : nil
+        )
+        let entry = HistoryRecord(
+            dealID: id,
+            dealVersion: number,
+            kind: step.1,
+            at: at,
+            actor: owner,
+            role: nil,
+            transition: step.1 == "transitioned" ? "move" : nil,
+            from: previous?.stage,
+            to: step.2,
+            changes: "{}",
+            blockers: nil,
+            note: nil
+        )
+        let task = TaskRecord(
+            id: "task-\(id)-\(number)",
+            dealID: id,
+            workflowID: workflow,
+            title: "Call",
+            kind: "call",
+            assignee: owner,
+            dueAt: at.addingTimeInterval(3_600),
+            status: "open",
+            stage: step.2,
+            keep: true,
+            escalateAt: nil,
+            escalateTo: nil,
+            timerIndex: nil,
+            createdAt: at
+        )
+        return DealChange(
+            deal: deal,
+            expectedVersion: previous?.version,
+            history: [entry],
+            tasks: step.1 == "created" ? [task] : []
+        )
     }
 
     /// Runs one check against a fresh store.
@@ -191,6 +211,8 @@ public enum AnalyticsConformance {
             )
             try StoreConformance.require(deals.allSatisfy(\.visits.isEmpty), "scanDeals read the history")
             try StoreConformance.require(deals[0].lastTouch == start.addingTimeInterval(100), "a10's last touch")
+        case .thousandsOfDealsComeWholeAndInOrder:
+            try await thousandsOfDeals(store, workflow: workflow)
         case .tasksAndCountersOfRecord:
             let tasks = try await store.taskFacts(workflowID: "w", assignee: nil)
             try StoreConformance.require(Set(tasks.map(\.dealID)) == ["a10", "a2", "b", "é"], "w's tasks are \(tasks)")
@@ -215,5 +237,100 @@ public enum AnalyticsConformance {
                 "workflow x is counted in w's metrics"
             )
         }
+    }
+
+    /// A deal's id, workflow, owner, fields and story, written before a scan that must give them back.
+    struct PlannedDeal {
+        var id: String
+        var workflow: String
+        var owner: String
+        var fields: [String: String]
+        var steps: [(Int, String, String)]
+    }
+
+    /// 2,500 deals, more than a store reads in one go (SQLite hands them from thread to thread in
+    /// batches of 1,024): every one comes through once, in byte order of id, with its own visits, amount,
+    /// currency, close date and owner, whatever deals of another workflow sit among them; a deal whose
+    /// history holds nothing comes through with no visits.
+    static func thousandsOfDeals(
+        _ store: some DealStore & PipelineHistorySource,
+        workflow: ValidatedWorkflow
+    ) async throws {
+        let expected = (0..<2_500).map { number -> PlannedDeal in
+            let id = "m" + String(number + 10_000).dropFirst()  // m0000 ... m2499: byte order is number order
+            var steps: [(Int, String, String)] = [(1_000 + number, "created", "open")]
+            if number % 2 == 0 { steps.append((100_000 + number, "transitioned", "next")) }
+            if number % 6 == 0 { steps.append((200_000 + number, "transitioned", "open")) }
+            if number % 5 == 0 { steps.append((300_000 + number, "updated", steps.last!.2)) }
+            var fields = ["amount": "\(number).25", "currency": number % 3 == 0 ? "USD" : "EUR"]
+            if number % 4 != 0 { fields["close_date"] = "2027-01-\(10 + number % 19)" }
+            return PlannedDeal(
+                id: id,
+                workflow: number % 7 == 3 ? "x" : "w",
+                owner: number % 2 == 0 ? "ana" : "luis",
+                fields: fields,
+                steps: steps
+            )
+        }
+        // A deal whose history holds nothing (none is written so, but a scan counts it all the same).
+        let withoutHistory: Set<String> = ["m0499", "m1024", "m2499"]
+        var previous: [String: DealRecord] = [:]
+        for round in 0..<4 {
+            let changes = expected.compactMap { deal -> DealChange? in
+                guard round < deal.steps.count else { return nil }
+                var change = change(
+                    id: deal.id,
+                    workflow: deal.workflow,
+                    owner: deal.owner,
+                    fields: deal.fields,
+                    step: deal.steps[round],
+                    number: round + 1,
+                    after: previous[deal.id]
+                )
+                if withoutHistory.contains(deal.id) { change.history = [] }
+                previous[deal.id] = change.deal
+                return change
+            }
+            _ = try await store.commit(changes)
+        }
+
+        let inW = expected.filter { $0.workflow == "w" }
+        let deals = try await store.scanTimelines(workflow: workflow, owner: nil, into: Collected()).deals
+            .filter { $0.id.hasPrefix("m") }
+        try StoreConformance.require(
+            deals.map(\.id) == inW.map(\.id),
+            "\(deals.count) deals of w in the order \(deals.prefix(3).map(\.id))..., not the \(inW.count) expected"
+        )
+        for (deal, want) in zip(deals, inW) {
+            let visits =
+                withoutHistory.contains(want.id)
+                ? []
+                : want.steps.filter { $0.1 != "updated" }.map { (start.addingTimeInterval(TimeInterval($0.0)), $0.2) }
+            let lastTouch = start.addingTimeInterval(TimeInterval(want.steps.last!.0))
+            try StoreConformance.require(
+                deal.visits.map(\.enteredAt) == visits.map(\.0) && deal.visits.map(\.stage) == visits.map(\.1)
+                    && deal.lastTouch == lastTouch,
+                "\(want.id)'s visits are \(deal.visits), last touched \(deal.lastTouch)"
+            )
+            try StoreConformance.require(
+                deal.owner == want.owner && deal.stage == want.steps.last!.2
+                    && deal.amount == ExactDecimal(parsing: want.fields["amount"]!)
+                    && deal.currency == want.fields["currency"]
+                    && deal.closeDate == want.fields["close_date"].flatMap { LocalDate(iso: $0) },
+                "\(want.id) came through as \(deal)"
+            )
+        }
+        let luis = try await store.scanTimelines(workflow: workflow, owner: "luis", into: Collected()).deals
+            .filter { $0.id.hasPrefix("m") }
+        try StoreConformance.require(
+            luis.map(\.id) == inW.filter { $0.owner == "luis" }.map(\.id),
+            "luis has \(luis.count) of the deals"
+        )
+        let alone = try await store.scanDeals(workflow: workflow, owner: nil, into: Collected()).deals
+            .filter { $0.id.hasPrefix("m") }
+        try StoreConformance.require(
+            alone.map(\.id) == inW.map(\.id) && alone.allSatisfy(\.visits.isEmpty),
+            "scanDeals gave \(alone.count) deals of w"
+        )
     }
 }
