@@ -242,6 +242,27 @@ struct YAMLPolicyTests {
         )
     }
 
+    /// A zone is an IANA name the time zone database knows exactly so, aliases such as `US/Eastern`
+    /// included; abbreviations and fixed offsets, which ignore daylight saving time, are refused.
+    @Test(arguments: [
+        ("America/New_York", true), ("UTC", true), ("America/Argentina/Buenos_Aires", true), ("US/Eastern", true),
+        ("EST", false), ("GMT+1", false), ("Etc/GMT+5", false), ("America/New_Yrok", false),
+        ("america/new_york", false), ("Foo/Bar", false), ("America/New_York/", false),
+    ])
+    func timeZonesAreIANANames(zone: String, accepted: Bool) {
+        let (loaded, rendered) = load(
+            """
+            workflow: zoned
+            timezone: \(zone)
+            stages:
+              open: { initial: true }
+            """
+        )
+        let identifier = loaded.validated?.definition.timeZone.value.identifier
+        #expect(accepted ? identifier == TimeZone(identifier: zone)?.identifier : identifier == nil, "\(rendered)")
+        #expect(rendered.contains("[invalid-timezone]") == !accepted, "\(rendered)")
+    }
+
     @Test func quotedSetValuesAreStringsAndPlainOnesAreExpressions() throws {
         let (loaded, rendered) = load(
             """
