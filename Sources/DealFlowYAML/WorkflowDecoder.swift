@@ -281,6 +281,21 @@ private struct Decoding {
     mutating func timeZone(_ node: YAMLNode) -> Located<TimeZone>? {
         guard let name = text(node, "timezone") else { return nil }
         if let zone = Decoding.ianaZone(name.value) { return Located(zone, at: name.location) }
+        if Decoding.isFixedOffset(name.value), let zone = TimeZone(identifier: name.value) {
+            let seconds = zone.secondsFromGMT()
+            let offset = String(
+                format: "UTC%@%02d:%02d",
+                seconds < 0 ? "-" : "+",
+                abs(seconds) / 3600,
+                abs(seconds) % 3600 / 60
+            )
+            report(
+                .invalidTimeZone,
+                "'\(name.value)' is a fixed offset (\(offset)) that follows no place's clock changes; write the zone of a place, such as America/Bogota",
+                at: name.location
+            )
+            return nil
+        }
         let candidates = TimeZone.knownTimeZoneIdentifiers.filter { $0.contains("/") } + ["UTC"]
         let suggestion = SpellingSuggestion.closest(to: name.value, among: candidates)
         let hint =
@@ -296,17 +311,24 @@ private struct Decoding {
         return nil
     }
 
-    /// An IANA zone by its exact name (`Area/Location`, or `UTC`); abbreviations (`EST`) and offsets
-    /// (`GMT+1`, `Etc/GMT+5`) are refused, for they ignore daylight saving time.
+    /// An IANA zone by its exact name (`Area/Location`, the old aliases such as `US/Eastern`, or
+    /// `UTC`); abbreviations (`EST`, `GMT+1`) and fixed offsets (see ``isFixedOffset(_:)``) are refused.
     ///
     /// The time zone database is asked for that one name: `TimeZone.knownTimeZoneIdentifiers` would
     /// list every zone, which costs a CLI command more than a millisecond each time it loads a workflow.
     static func ianaZone(_ name: String) -> TimeZone? {
         if name == "UTC" { return TimeZone(identifier: "UTC") }
-        guard name.contains("/"), !name.hasPrefix("Etc/"), let zone = TimeZone(identifier: name),
-            zone.identifier == name
+        guard name.contains("/"), !isFixedOffset(name), let zone = TimeZone(identifier: name), zone.identifier == name
         else { return nil }
         return zone
+    }
+
+    /// A zone that is only an offset from UTC: `Etc/GMT+5` (which is UTC-05:00, its sign inverted) and
+    /// the old `SystemV/` zones. It follows no place's clock changes, so a workflow names a place instead.
+    static func isFixedOffset(_ name: String) -> Bool {
+        if name.hasPrefix("SystemV/") { return true }
+        guard name.hasPrefix("Etc/GMT"), let sign = name.dropFirst(7).first else { return false }
+        return sign == "+" || sign == "-"
     }
 
     mutating func calendar(_ node: YAMLNode) -> BusinessCalendar? {

@@ -243,11 +243,13 @@ struct YAMLPolicyTests {
     }
 
     /// A zone is an IANA name the time zone database knows exactly so, aliases such as `US/Eastern`
-    /// included; abbreviations and fixed offsets, which ignore daylight saving time, are refused.
+    /// and `Etc/UTC` included; abbreviations and fixed offsets, which follow no place's clock changes,
+    /// are refused.
     @Test(arguments: [
         ("America/New_York", true), ("UTC", true), ("America/Argentina/Buenos_Aires", true), ("US/Eastern", true),
-        ("EST", false), ("GMT+1", false), ("Etc/GMT+5", false), ("America/New_Yrok", false),
-        ("america/new_york", false), ("Foo/Bar", false), ("America/New_York/", false),
+        ("Etc/UTC", true), ("Asia/Kolkata", true), ("EST", false), ("GMT+1", false), ("Etc/GMT+5", false),
+        ("SystemV/EST5", false), ("America/New_Yrok", false), ("america/new_york", false), ("Foo/Bar", false),
+        ("America/New_York/", false),
     ])
     func timeZonesAreIANANames(zone: String, accepted: Bool) {
         let (loaded, rendered) = load(
@@ -259,8 +261,31 @@ struct YAMLPolicyTests {
             """
         )
         let identifier = loaded.validated?.definition.timeZone.value.identifier
-        #expect(accepted ? identifier == TimeZone(identifier: zone)?.identifier : identifier == nil, "\(rendered)")
+        // `UTC` is Foundation's `GMT`; every other zone keeps the name it was given.
+        #expect(accepted ? identifier == (zone == "UTC" ? "GMT" : zone) : identifier == nil, "\(rendered)")
         #expect(rendered.contains("[invalid-timezone]") == !accepted, "\(rendered)")
+    }
+
+    @Test func aFixedOffsetIsNamedAsOne() {
+        let (_, rendered) = load(
+            """
+            workflow: zoned
+            timezone: Etc/GMT+5
+            stages:
+              open: { initial: true }
+              won: { outcome: won }
+            transitions:
+              win: { from: open, to: won }
+            """
+        )
+        #expect(
+            rendered == """
+                test.yaml:2:11: error: 'Etc/GMT+5' is a fixed offset (UTC-05:00) that follows no place's clock changes; write the zone of a place, such as America/Bogota [invalid-timezone]
+                timezone: Etc/GMT+5
+                          ^~~~~~~~~
+
+                """
+        )
     }
 
     @Test func quotedSetValuesAreStringsAndPlainOnesAreExpressions() throws {
