@@ -91,7 +91,9 @@ public struct DealTimeline: Hashable, Sendable {
 /// A fold over deal timelines: one KPI's running state.
 ///
 /// Reducers are values, so the store can run one inside its read transaction and hand back the
-/// result.
+/// result. A store may call ``add(_:)`` on a thread other than the caller's (SQLite folds on a thread
+/// of the scan's own while its connection reads on): a reducer keeps its state in itself, not in task
+/// locals or the caller's actor.
 public protocol TimelineReducer: Sendable {
     /// Takes one deal into account.
     mutating func add(_ deal: DealTimeline)

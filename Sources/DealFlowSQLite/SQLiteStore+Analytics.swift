@@ -11,11 +11,12 @@ extension SQLiteStore: PipelineHistorySource {
     /// `deal_history_stage_entries` (deal, version, instant, stage), so that SQLite neither sorts, joins
     /// nor visits the table; entries of other deals are skipped.
     ///
-    /// The connection's thread steps the cursors and copies whole deals into batches; a thread of the
-    /// scan's own builds each deal's timeline, hands it to the reducer and drops it (see
-    /// ``fold(_:stages:produce:)``).
+    /// The connection's thread steps the cursors and copies whole deals into batches of 1,024; a thread
+    /// of the scan's own builds each deal's timeline, hands it to the reducer and drops it, so that a
+    /// report runs on two cores.
     ///
-    /// - Complexity: O(history) time, O(a few batches) memory.
+    /// - Complexity: O(history) time; memory for at most four batches of 1,024 deals with their
+    ///   stage entries, whatever the history's size.
     public func scanTimelines<Reducer: TimelineReducer>(
         workflow: ValidatedWorkflow,
         owner: String?,
@@ -29,7 +30,7 @@ extension SQLiteStore: PipelineHistorySource {
             """
         let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
-            try Self.fold(reducer, stages: stageNames) { batches in
+            try Self.fold(reducer, stages: stageNames, entriesPerDeal: Self.usualVisits) { batches in
                 var dealRows = try RawRows(db, sql: deals.sql, arguments: deals.arguments, stages: stageNames)
                 var entries = try RawRows(db, sql: history, stages: stageNames)
                 // The current deal's id as bytes, in one buffer reused deal after deal.
@@ -84,6 +85,9 @@ extension SQLiteStore: PipelineHistorySource {
         return (sql + " ORDER BY id", arguments)
     }
 
+    /// Most deals go through a handful of stages.
+    private static let usualVisits = 8
+
     public func scanDeals<Reducer: TimelineReducer>(
         workflow: ValidatedWorkflow,
         owner: String?,
@@ -92,7 +96,7 @@ extension SQLiteStore: PipelineHistorySource {
         let query = Self.dealsQuery(workflow: workflow, owner: owner)
         let stageNames = workflow.definition.stages.map(\.name)
         return try await read { db in
-            try Self.fold(reducer, stages: stageNames) { batches in
+            try Self.fold(reducer, stages: stageNames, entriesPerDeal: 0) { batches in
                 var rows = try RawRows(db, sql: query.sql, arguments: query.arguments, stages: stageNames)
                 while try rows.next() { batches.addDeal(from: rows) }
             }
@@ -101,25 +105,24 @@ extension SQLiteStore: PipelineHistorySource {
 
     /// Runs `produce` on this thread, which holds the connection, and the reducer on a thread of its
     /// own: `produce` copies rows into batches of whole deals (SQLite's work), the other thread builds
-    /// timelines from them and folds them (Swift's work), two batches apart at most.
+    /// timelines from them and folds them (Swift's work), at most two queued batches behind. A scan
+    /// that fills one batch is folded on this thread.
     private static func fold<Reducer: TimelineReducer>(
         _ reducer: Reducer,
         stages: [String],
+        entriesPerDeal: Int,
         produce: (inout DealBatcher) throws -> Void
     ) throws -> Reducer {
-        let handoff = BoundedHandoff<ScannedDeals>(capacity: 2)
-        let folded = Folded(reducer)
-        let foldedAll = DispatchSemaphore(value: 0)
-        Thread {
-            while let batch = handoff.receive() { batch.reduce(into: &folded.reducer, stages: stages) }
-            foldedAll.signal()
-        }.start()
-        var batches = DealBatcher(handoff: handoff)
-        let produced = Result { try produce(&batches) }
-        if case .success = produced { batches.sendLast() }
-        handoff.finish()
-        foldedAll.wait()
-        try produced.get()
+        let folded = FoldedReducer(reducer)
+        try BoundedHandoff<ScannedDeals>.pipeline(capacity: 2) { send in
+            try withoutActuallyEscaping(send) { send in
+                var batches = DealBatcher(entriesPerDeal: entriesPerDeal, send: send)
+                try produce(&batches)
+                batches.sendLast()
+            }
+        } consume: { batch in
+            batch.reduce(into: &folded.reducer, stages: stages)
+        }
         return folded.reducer
     }
 
@@ -240,23 +243,28 @@ private struct RawRows {
     }
 }
 
-/// Fills batches of whole deals and sends each full one to the folding thread.
+/// Fills batches of whole deals and sends each full one to be folded.
 private struct DealBatcher {
-    let handoff: BoundedHandoff<ScannedDeals>
-    /// Enough to keep the handoff rare, few enough to keep memory small: a batch reserves about 350 KB,
-    /// and at most four exist at once (one filling, two queued, one folding).
+    /// Enough to keep the handoff rare, few enough to keep memory small: a batch of a scan of the
+    /// history reserves about 350 KB, and at most four exist at once (one filling, two queued, one
+    /// folding).
     static let dealsPerBatch = 1024
-    private var batch = DealBatcher.emptyBatch()
+    private let entriesPerDeal: Int
+    private let send: (ScannedDeals) -> Void
+    private var batch: ScannedDeals
 
-    init(handoff: BoundedHandoff<ScannedDeals>) { self.handoff = handoff }
-
-    private static func emptyBatch() -> ScannedDeals { ScannedDeals(reservingDeals: dealsPerBatch, entriesPerDeal: 8) }
+    /// Batches that make room for `entriesPerDeal` history entries a deal.
+    init(entriesPerDeal: Int, send: @escaping (ScannedDeals) -> Void) {
+        self.entriesPerDeal = entriesPerDeal
+        self.send = send
+        batch = ScannedDeals(reservingDeals: Self.dealsPerBatch, entriesPerDeal: entriesPerDeal)
+    }
 
     /// Starts the next deal from the row `rows` is on; the deal before it is complete.
     mutating func addDeal(from rows: RawRows) {
         if batch.deals.count >= Self.dealsPerBatch {
-            handoff.send(batch)
-            batch = Self.emptyBatch()
+            send(batch)
+            batch = ScannedDeals(reservingDeals: Self.dealsPerBatch, entriesPerDeal: entriesPerDeal)
         }
         rows.appendDeal(to: &batch)
     }
@@ -266,14 +274,13 @@ private struct DealBatcher {
 
     /// Sends what is left, once every deal is complete.
     mutating func sendLast() {
-        if !batch.deals.isEmpty { handoff.send(batch) }
+        if !batch.deals.isEmpty { send(batch) }
         batch = ScannedDeals()
     }
 }
 
-/// The reducer, written by the folding thread and read by the connection's once that thread has
-/// signalled that it is done.
-private final class Folded<Reducer: TimelineReducer>: @unchecked Sendable {
+/// The reducer, written by whichever thread folds and read once the folding is done.
+private final class FoldedReducer<Reducer: TimelineReducer>: @unchecked Sendable {
     var reducer: Reducer
     init(_ reducer: Reducer) { self.reducer = reducer }
 }

@@ -3,9 +3,10 @@ import Testing
 
 @testable import DealFlowSQLite
 
-/// A report's scan hands batches of deals from the connection's thread to a thread of its own through a
-/// ``BoundedHandoff``: every batch arrives once and in order, and the reading thread runs at most a few
-/// batches ahead, so that memory stays bounded whatever the history's size.
+/// A report's scan on SQLite hands batches of deals from the connection's thread to a thread of its own
+/// through a ``BoundedHandoff``: every batch arrives once and in order, and the reading thread runs at
+/// most a few batches ahead, so that memory stays bounded whatever the history's size. (Here, for
+/// DealFlowSQLite has no test target of its own.)
 @Suite struct BoundedHandoffTests {
     @Test func everyValueArrivesOnceInOrderThenNothing() {
         let handoff = BoundedHandoff<Int>(capacity: 2)
@@ -40,6 +41,45 @@ import Testing
         #expect(handoff.receive() == 2)
         handoff.finish()
         #expect(handoff.receive() == nil)
+    }
+
+    struct ProducerFailed: Error {}
+
+    @Test func aPipelineConsumesWhatWasSentBeforeItsProducerThrewThenRethrows() {
+        let consumed = Received()
+        #expect(throws: ProducerFailed.self) {
+            try BoundedHandoff<Int>.pipeline(capacity: 2) { send in
+                for value in 0..<10 { send(value) }
+                throw ProducerFailed()
+            } consume: {
+                Thread.sleep(forTimeInterval: 0.01)  // a slow consumer: values are still queued at the throw
+                consumed.append($0)
+            }
+        }
+        #expect(consumed.values == Array(0..<10), "returns only once all ten are consumed, in order")
+    }
+
+    @Test func aPipelineOfOneValueRunsOnTheCallersThreadAndOfNoneConsumesNothing() throws {
+        let caller = pthread_self()
+        let consumers = Received()
+        try BoundedHandoff<Int>.pipeline(capacity: 2) { send in
+            send(7)
+        } consume: {
+            consumers.append(pthread_equal(pthread_self(), caller) != 0 ? $0 : -1)
+        }
+        #expect(consumers.values == [7])
+        try BoundedHandoff<Int>.pipeline(capacity: 2) { _ in
+        } consume: {
+            consumers.append($0)
+        }
+        #expect(consumers.values == [7])
+        try BoundedHandoff<Int>.pipeline(capacity: 2) { send in
+            send(1)
+            send(2)
+        } consume: {
+            consumers.append(pthread_equal(pthread_self(), caller) != 0 ? -1 : $0)
+        }
+        #expect(consumers.values == [7, 1, 2], "two values are consumed on a thread of the pipeline's own")
     }
 }
 

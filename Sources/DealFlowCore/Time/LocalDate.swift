@@ -42,7 +42,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses exactly `YYYY-MM-DD` from its UTF-8 bytes (the instant parser reads its date part so, and
     /// a store reads a column's bytes without making a `String`).
-    public init?(iso bytes: ArraySlice<UInt8>) {
+    package init?(iso bytes: ArraySlice<UInt8>) {
         let start = bytes.startIndex
         guard bytes.count == 10, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
             let year = LocalDate.digits(bytes[start..<(start + 4)]),
