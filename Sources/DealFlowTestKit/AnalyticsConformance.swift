@@ -298,7 +298,7 @@ public enum AnalyticsConformance {
         }
 
         /// The scanned deals are the wanted ones, in order, each with its own story and fields.
-        func require(_ deals: [DealTimeline], are wanted: [PlannedDeal], _ scan: String) throws {
+        func requireScan(_ deals: [DealTimeline], gives wanted: [PlannedDeal], _ scan: String) throws {
             try StoreConformance.require(
                 deals.map(\.id) == wanted.map(\.id),
                 "\(scan): \(deals.count) deals in the order \(deals.prefix(3).map(\.id))..., not the \(wanted.count) expected"
@@ -326,9 +326,9 @@ public enum AnalyticsConformance {
             }
         }
         let deals = try await store.scanTimelines(workflow: workflow, owner: nil, into: Collected()).deals
-        try require(deals.filter { $0.id.hasPrefix("m") }, are: inW, "every deal of w")
+        try requireScan(deals.filter { $0.id.hasPrefix("m") }, gives: inW, "every deal of w")
         let luis = try await store.scanTimelines(workflow: workflow, owner: "luis", into: Collected()).deals
-        try require(luis.filter { $0.id.hasPrefix("m") }, are: inW.filter { $0.owner == "luis" }, "luis's deals")
+        try requireScan(luis.filter { $0.id.hasPrefix("m") }, gives: inW.filter { $0.owner == "luis" }, "luis's deals")
         let alone = try await store.scanDeals(workflow: workflow, owner: nil, into: Collected()).deals
             .filter { $0.id.hasPrefix("m") }
         try StoreConformance.require(

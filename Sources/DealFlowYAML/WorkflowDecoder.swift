@@ -282,13 +282,7 @@ private struct Decoding {
         guard let name = text(node, "timezone") else { return nil }
         if let zone = Decoding.ianaZone(name.value) { return Located(zone, at: name.location) }
         if Decoding.isFixedOffset(name.value), let zone = TimeZone(identifier: name.value) {
-            let seconds = zone.secondsFromGMT()
-            let offset = String(
-                format: "UTC%@%02d:%02d",
-                seconds < 0 ? "-" : "+",
-                abs(seconds) / 3600,
-                abs(seconds) % 3600 / 60
-            )
+            let offset = "UTC" + DateTimeFormat.offset(seconds: zone.secondsFromGMT())
             report(
                 .invalidTimeZone,
                 "'\(name.value)' is a fixed offset (\(offset)) that follows no place's clock changes; write the zone of a place, such as America/Bogota",

@@ -8,11 +8,8 @@ enum Format {
     static func time(_ instant: Date, in workflow: ValidatedWorkflow) -> String {
         let calendar = workflow.definition.zonedCalendar
         let (date, second) = calendar.local(instant)
-        let offset = calendar.timeZone.secondsFromGMT(for: instant)
-        let sign = offset < 0 ? "-" : "+"
-        let hours = abs(offset) / 3600
-        let minutes = abs(offset) / 60 % 60
-        return "\(date) \(two(second / 3600)):\(two(second / 60 % 60)) \(sign)\(two(hours)):\(two(minutes))"
+        let offset = DateTimeFormat.offset(seconds: calendar.timeZone.secondsFromGMT(for: instant))
+        return "\(date) \(two(second / 3600)):\(two(second / 60 % 60)) \(offset)"
     }
 
     /// An instant in UTC to the minute, for lists that span workflows: `2026-11-24 14:00`.

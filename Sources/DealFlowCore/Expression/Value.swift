@@ -79,6 +79,15 @@ public enum DateTimeFormat {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// An offset from UTC as `±HH:MM`: `-05:00` for New York in winter, `+05:30` for Kolkata.
+    public static func offset(seconds: Int) -> String {
+        var text: [UInt8] = [seconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")]
+        LocalDate.appendDigits(abs(seconds) / 3600, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        LocalDate.appendDigits(abs(seconds) / 60 % 60, width: 2, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z` or an offset `±HH:MM`; refuses anything else,
     /// including impossible dates and times.
     public static func parse(_ text: String) -> Date? {
