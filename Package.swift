@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "DealFlowCore", "DealFlowYAML", "DealFlowEngine", "DealFlowSQLite", "DealFlowTestKit",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

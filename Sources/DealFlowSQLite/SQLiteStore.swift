@@ -50,15 +50,18 @@ public final class SQLiteStore: DealStore {
     public init(path: String, durability: Durability = .full) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(SQLiteStore.busyTimeout)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-        }
         // Several processes may create the file at once: the loser of the race to switch it to WAL or
         // to migrate it opens it again, and then finds it ready.
         var attempt = 0
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
+                // The pool switches its writer to WAL with `synchronous = NORMAL` after
+                // `prepareDatabase` has run, so the durability is set once the pool is open, on the one
+                // connection that commits.
+                try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+                }
                 try SQLiteStore.migrator.migrate(pool)
                 writer = pool
                 return
