@@ -102,7 +102,9 @@ public final class SQLiteStore: DealStore {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         defer { localCommits.add(1, ordering: .relaxed) }
         do {
-            return try await writer.write(body)
+            return try await writer.writeWithoutTransaction { db in
+                try SQLiteStore.inImmediateTransaction(db) { try body(db) }
+            }
         } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
             throw StoreError.unavailable("the database failed: \(error.message ?? error.description)")
         }
