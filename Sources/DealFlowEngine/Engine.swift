@@ -27,6 +27,8 @@ public final class Engine: Sendable {
     /// Where transitions, blocked attempts and scheduled tasks are counted.
     public let metrics: EngineMetrics
     private let cache = Mutex<[String: ValidatedWorkflow]>([:])
+    /// The store, when it is a serialized one: cast once rather than on every command.
+    private let serialized: (any SerializedDealStore)?
 
     /// How many times a change is decided again when other processes keep changing the deal.
     static let attempts = 20
@@ -39,6 +41,7 @@ public final class Engine: Sendable {
         metrics: EngineMetrics = .none
     ) {
         self.store = store
+        self.serialized = store as? any SerializedDealStore
         self.clock = clock
         self.identifiers = identifiers
         self.metrics = metrics
@@ -386,7 +389,7 @@ public final class Engine: Sendable {
         idempotencyKey: String?,
         _ decide: @escaping @Sendable (DealReading) throws -> (DealWriting, Outcome)
     ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
-        if let serialized = store as? any SerializedDealStore {
+        if let serialized {
             return try await serialized.transact(dealID: dealID, idempotencyKey: idempotencyKey, decide)
         }
         let roster = store as? any RosterStore
