@@ -6,9 +6,10 @@
 #   Benchmarks/compare.sh --quick    # smaller peer runs, to try the script
 #
 # It installs what the peers need: PHP and Symfony Workflow from Debian (apt-get, when run as root and
-# missing), the Python peers from PyPI into a temporary virtualenv; it compiles the fdatasync probe,
-# builds the CLI as the operator's guide installs it (runtime linked statically, in .build/static) and
-# starts a throwaway PostgreSQL server (as the `postgres` user when run as root) for the PostgreSQL rows.
+# missing), the Python peers from PyPI into a temporary virtualenv; it compiles the fdatasync probe and
+# the naive transition in C (against libsqlite3-dev, which the build needs anyway), builds the CLI as
+# the operator's guide installs it (runtime linked statically, in .build/static) and starts a
+# throwaway PostgreSQL server (as the `postgres` user when run as root) for the PostgreSQL rows.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -37,6 +38,7 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "transitions==0.9.3" "python-statemachine==2.6.0" "APScheduler==3.11.0" \
     "SQLAlchemy==2.0.36" "psycopg[binary]==3.2.3" "SpiffWorkflow==3.2.0" >&2
 cc -O2 -o "$work/fsync_rate" "$here/peers/fsync_rate.c"
+cc -O2 -o "$work/sqlite_floor" "$here/peers/sqlite_floor.c" -lsqlite3
 
 echo "building DealFlow (release)" >&2
 # The CLI as the operator's guide installs it (runtime linked statically), for the whole-process rows.
@@ -61,4 +63,4 @@ else
 fi
 
 TMPDIR="$work" "$work/venv/bin/python" "$here/peers/compare.py" --python "$work/venv/bin/python" \
-    --fsync "$work/fsync_rate" --symfony-version "$symfony_version" "${postgres_url[@]}" "$@"
+    --fsync "$work/fsync_rate" --sqlite-floor "$work/sqlite_floor" --symfony-version "$symfony_version" "${postgres_url[@]}" "$@"

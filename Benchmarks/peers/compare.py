@@ -22,6 +22,7 @@ ROOT = os.path.dirname(BENCHMARKS)
 parser = argparse.ArgumentParser()
 parser.add_argument("--python", required=True, help="the virtualenv's python")
 parser.add_argument("--fsync", required=True, help="the compiled fdatasync probe")
+parser.add_argument("--sqlite-floor", required=True, help="the compiled naive transition in C")
 parser.add_argument("--postgres", help="a PostgreSQL URL for the psycopg peer")
 parser.add_argument("--symfony-version", default="")
 parser.add_argument("--quick", action="store_true", help="smaller peer runs, for trying the script")
@@ -143,6 +144,8 @@ fires_normal = 1 / next(v for k, v in fires.items() if "NORMAL" in k)
 naive_single = peer(
     "naive sqlite single", [arguments.python, "naive_sqlite.py", "--dir", scratch] + (["--count", "5000"] if quick else [])
 )
+# What SQLite and this disk allow: the naive script's transaction in C, without an interpreter.
+floor = peer("sqlite floor", [arguments.sqlite_floor, scratch, "3" if quick else "10"])
 fsync()
 naive_batched = peer(
     "naive sqlite batched",
@@ -217,6 +220,9 @@ row("", "", "`fdatasync` rate, same run", rate(sync_rate), fires_full / sync_rat
     fires_full >= 0.75 * sync_rate)
 row("", "", "SpiffWorkflow (BPMN), state serialized after each task", rate(spiff), fires_full / spiff, "", True)
 row("Durable fires, synchronous=NORMAL", rate(fires_normal), "", "", None, "", True)
+row("The floor: the naive transition in C (SQLite, WAL + FULL, prepared once)", rate(floor), "naive Python + sqlite3",
+    rate(naive_single), floor / naive_single, "", True)
+row("", "", "`fdatasync` rate, same run", rate(sync_rate), floor / sync_rate, "", True)
 row("Batched: import (deals with 3-stage paths, one transaction)", rate(imported), "naive, 1,000 per transaction",
     rate(naive_batched), imported / naive_batched, "≥ 2×", imported >= 2 * naive_batched)
 row("Batched: scheduler, 100,000 due reminders", rate(reminders_rate), "naive, 1,000 per transaction",
