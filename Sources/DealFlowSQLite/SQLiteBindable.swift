@@ -103,37 +103,26 @@ extension SQLiteStore {
         }
     }
 
-    /// Runs `body` in an IMMEDIATE transaction that is begun and committed with statements compiled
-    /// once per connection; GRDB's `inTransaction` compiles both again on every call (a twelfth of a
-    /// durable fire's time went there). A throw from `body` or from the commit rolls back and is
-    /// rethrown.
+    /// Runs `body` in an IMMEDIATE transaction begun and committed with statements compiled once per
+    /// connection. GRDB's `inTransaction` parses both again on every call (about a tenth of a durable
+    /// fire went there); these run through GRDB's statement execution all the same, so that its
+    /// transaction bookkeeping, commit hook and cancellation checks see them. A throw from `body` or
+    /// from the commit rolls back and is rethrown.
+    ///
+    /// Unlike `inTransaction`, statements run after SQLite has ended the transaction by itself (it does
+    /// after some failures) are not refused; the store's own write statements check for it
+    /// (``execute(_:sql:arguments:)``), and the commit reports it.
     static func inImmediateTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        guard let connection = db.sqliteConnection else {
-            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the connection is closed")
-        }
-        try step(db, connection, sql: "BEGIN IMMEDIATE TRANSACTION")
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
         do {
             let result = try body()
-            // SQLite ends a transaction by itself after some failures; what followed then committed
-            // statement by statement, and COMMIT would only say that no transaction is active.
-            guard sqlite3_get_autocommit(connection) == 0 else {
+            guard db.isInsideTransaction else {
                 throw DatabaseError(resultCode: .SQLITE_ABORT, message: "SQLite rolled the transaction back")
             }
-            try step(db, connection, sql: "COMMIT TRANSACTION")
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
             return result
         } catch {
-            if sqlite3_get_autocommit(connection) == 0 { try? db.rollback() }
-            throw error
-        }
-    }
-
-    /// Runs a cached statement without parameters or result rows.
-    private static func step(_ db: Database, _ connection: SQLiteConnection, sql: String) throws {
-        let raw = try db.cachedStatement(sql: sql).sqliteStatement
-        sqlite3_reset(raw)
-        guard sqlite3_step(raw) == SQLITE_DONE else {
-            let error = failure(on: connection, sql: sql)
-            sqlite3_reset(raw)
+            if db.isInsideTransaction { try? db.rollback() }
             throw error
         }
     }
