@@ -218,10 +218,13 @@ row("Durable fires, one transaction each, WAL + FULL", rate(fires_full), "naive 
     rate(naive_single), fires_full / naive_single, "≥ 1.5×", fires_full >= 1.5 * naive_single)
 row("", "", "`fdatasync` rate, same run", rate(sync_rate), fires_full / sync_rate, "≥ 0.75×",
     fires_full >= 0.75 * sync_rate)
+row("", "", "the naive transition in C, prepared once (the floor)", rate(floor), fires_full / floor, "", True)
 row("", "", "SpiffWorkflow (BPMN), state serialized after each task", rate(spiff), fires_full / spiff, "", True)
 row("Durable fires, synchronous=NORMAL", rate(fires_normal), "", "", None, "", True)
-row("The floor: the naive transition in C (SQLite, WAL + FULL, prepared once)", rate(floor), "naive Python + sqlite3",
-    rate(naive_single), floor / naive_single, "", True)
+# The floor against the two durable targets' peers: where it falls short, no engine's fire on SQLite
+# reaches the target on this disk.
+row("The floor itself (C, not DealFlow), against the peers of the targets 1.5× and 0.75×", rate(floor),
+    "naive Python + sqlite3", rate(naive_single), floor / naive_single, "", True)
 row("", "", "`fdatasync` rate, same run", rate(sync_rate), floor / sync_rate, "", True)
 row("Batched: import (deals with 3-stage paths, one transaction)", rate(imported), "naive, 1,000 per transaction",
     rate(naive_batched), imported / naive_batched, "≥ 2×", imported >= 2 * naive_batched)

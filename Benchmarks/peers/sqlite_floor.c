@@ -21,6 +21,17 @@ static const char *transitions[][3] = {
 static const int cycle[] = {0, 1, 2, 3, 4, 5, 0, 6, 7};
 
 static sqlite3 *db;
+static char path[4096];
+
+/* The database and its WAL go away however the program ends. */
+static void remove_files(void) {
+    static const char *suffixes[] = {"", "-wal", "-shm"};
+    char name[4200];
+    for (int index = 0; index < 3; index++) {
+        snprintf(name, sizeof name, "%s%s", path, suffixes[index]);
+        unlink(name);
+    }
+}
 
 static void check(int code, const char *what) {
     if (code != SQLITE_OK && code != SQLITE_DONE && code != SQLITE_ROW) {
@@ -46,8 +57,8 @@ static double now(void) {
 int main(int argc, char **argv) {
     const char *directory = argc > 1 ? argv[1] : ".";
     double seconds = argc > 2 ? atof(argv[2]) : 10.0;
-    char path[4096];
     snprintf(path, sizeof path, "%s/sqlite-floor-%d.sqlite", directory, (int)getpid());
+    atexit(remove_files);
     check(sqlite3_open(path, &db), path);
     run("PRAGMA journal_mode=WAL");
     run("PRAGMA synchronous=FULL");
@@ -64,6 +75,7 @@ int main(int argc, char **argv) {
         check(sqlite3_step(insert_deal), "insert deal");
         sqlite3_reset(insert_deal);
     }
+    sqlite3_finalize(insert_deal);
     run("COMMIT");
 
     sqlite3_stmt *begin = prepare("BEGIN IMMEDIATE");
@@ -84,7 +96,9 @@ int main(int argc, char **argv) {
         check(sqlite3_step(begin), "begin");
         sqlite3_reset(begin);
         sqlite3_bind_int(select, 1, deal);
-        if (sqlite3_step(select) != SQLITE_ROW) { fprintf(stderr, "no deal %d\n", deal); return 1; }
+        int found = sqlite3_step(select);
+        check(found, "select");
+        if (found != SQLITE_ROW) { fprintf(stderr, "no deal %d\n", deal); return 1; }
         int version = sqlite3_column_int(select, 2);
         if (strcmp((const char *)sqlite3_column_text(select, 0), transition[1]) != 0 ||
             !(sqlite3_column_double(select, 1) > 0)) {
@@ -119,13 +133,9 @@ int main(int argc, char **argv) {
         if (count % 64 == 0) elapsed = now() - started;
     }
     elapsed = now() - started;
-    sqlite3_close_v2(db);
-    char wal[4200], shm[4200];
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    snprintf(shm, sizeof shm, "%s-shm", path);
-    unlink(path);
-    unlink(wal);
-    unlink(shm);
+    sqlite3_stmt *statements[] = {begin, commit, select, update, history, task};
+    for (int index = 0; index < 6; index++) sqlite3_finalize(statements[index]);
+    check(sqlite3_close(db), "close");
     printf("{\"peer\": \"the naive transition in C (SQLite, WAL, FULL, prepared once)\", \"value\": %.1f, "
            "\"unit\": \"transitions/s\", \"count\": %ld, \"seconds\": %.3f}\n", count / elapsed, count, elapsed);
     return 0;
