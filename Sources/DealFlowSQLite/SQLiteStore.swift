@@ -110,6 +110,30 @@ public final class SQLiteStore: DealStore {
         }
     }
 
+    /// Runs `body` in an IMMEDIATE transaction begun and committed with statements compiled once per
+    /// connection. GRDB's `inTransaction` parses both again on every call (about a tenth of a durable
+    /// fire went there); these run through GRDB's statement execution all the same, so that its
+    /// transaction bookkeeping, commit hook and cancellation checks see them. A throw from `body` or
+    /// from the commit rolls back and is rethrown.
+    ///
+    /// Unlike `inTransaction`, statements run after SQLite has ended the transaction by itself (it does
+    /// after some failures) are not refused; the store's own write statements check for it
+    /// (``execute(_:sql:arguments:)``), and the commit reports it.
+    private static func inImmediateTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        do {
+            let result = try body()
+            guard db.isInsideTransaction else {
+                throw DatabaseError(resultCode: .SQLITE_ABORT, message: "SQLite rolled the transaction back")
+            }
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            return result
+        } catch {
+            if db.isInsideTransaction { try? db.rollback() }
+            throw error
+        }
+    }
+
     // MARK: - Metadata
 
     /// A fact about the database, such as the seed of the demo that made it.
