@@ -405,38 +405,38 @@ struct EngineDealTests {
     }
 
     @Test func concurrentFiresOnOneDealLetExactlyOneWin() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("d.sqlite").path
-        let setup = Engine(store: try SQLiteStore(path: path), clock: ManualClock("2026-11-23T14:00:00Z"))
-        _ = try await setup.applyWorkflow(source: orderWorkflow, file: "order.yaml")
-        for index in 0..<20 { _ = try await setup.create(workflowID: "order", id: "d\(index)", input: [], actor: ana) }
-        // Eight engines, each with its own connection pool, race to fire the same transition on every deal.
-        let outcomes = try await withThrowingTaskGroup(of: [Bool].self) { group in
-            for _ in 0..<8 {
-                let engine = Engine(store: try SQLiteStore(path: path), clock: ManualClock("2026-11-23T15:00:00Z"))
-                group.addTask {
-                    var won: [Bool] = []
-                    for index in 0..<20 {
-                        do {
-                            _ = try await engine.fire(dealID: "d\(index)", transition: "to_b", actor: ana)
-                            won.append(true)
-                        } catch EngineError.blocked {
-                            won.append(false)
-                        }
-                    }
-                    return won
-                }
+        try await withTemporaryDatabase { path in
+            let setup = Engine(store: try SQLiteStore(path: path), clock: ManualClock("2026-11-23T14:00:00Z"))
+            _ = try await setup.applyWorkflow(source: orderWorkflow, file: "order.yaml")
+            for index in 0..<20 {
+                _ = try await setup.create(workflowID: "order", id: "d\(index)", input: [], actor: ana)
             }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        #expect(outcomes.filter { $0 }.count == 20)
-        let store = try SQLiteStore(path: path)
-        for index in 0..<20 {
-            let history = try await store.history(dealID: "d\(index)")
-            #expect(history.filter { $0.kind == "transitioned" }.count == 1)
-            #expect(try await store.deal(id: "d\(index)")?.version == 2)
+            // Eight engines, each with its own connection pool, race to fire the same transition on every deal.
+            let outcomes = try await withThrowingTaskGroup(of: [Bool].self) { group in
+                for _ in 0..<8 {
+                    let engine = Engine(store: try SQLiteStore(path: path), clock: ManualClock("2026-11-23T15:00:00Z"))
+                    group.addTask {
+                        var won: [Bool] = []
+                        for index in 0..<20 {
+                            do {
+                                _ = try await engine.fire(dealID: "d\(index)", transition: "to_b", actor: ana)
+                                won.append(true)
+                            } catch EngineError.blocked {
+                                won.append(false)
+                            }
+                        }
+                        return won
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(outcomes.filter { $0 }.count == 20)
+            let store = try SQLiteStore(path: path)
+            for index in 0..<20 {
+                let history = try await store.history(dealID: "d\(index)")
+                #expect(history.filter { $0.kind == "transitioned" }.count == 1)
+                #expect(try await store.deal(id: "d\(index)")?.version == 2)
+            }
         }
     }
 }

@@ -11,8 +11,8 @@ struct SQLiteDurabilityTests {
     /// GRDB's pool turns its writer to `synchronous = NORMAL` when it switches the file to WAL, after any
     /// `prepareDatabase`; the readers' level does not matter, since they never commit.
     @Test(arguments: SQLiteStore.Durability.allCases)
-    func theWriterCommitsAsDurablyAsAskedFor(_ durability: SQLiteStore.Durability) throws {
-        try Self.withFile { path in
+    func theWriterCommitsAsDurablyAsAskedFor(_ durability: SQLiteStore.Durability) async throws {
+        try await withTemporaryDatabase { path in
             let expected = durability == .full ? 2 : 1
             for opening in ["created", "opened again"] {
                 let store = try SQLiteStore(path: path, durability: durability)
@@ -22,8 +22,8 @@ struct SQLiteDurabilityTests {
     }
 
     /// Without a choice, a change is on disk when the command that made it returns: FULL.
-    @Test func fullIsTheDefault() throws {
-        try Self.withFile { path in
+    @Test func fullIsTheDefault() async throws {
+        try await withTemporaryDatabase { path in
             let store = try SQLiteStore(path: path)
             #expect(try Self.writerLevel(of: store) == 2)
         }
@@ -32,13 +32,5 @@ struct SQLiteDurabilityTests {
     /// `PRAGMA synchronous` read on the writer: a read would go to a reader connection.
     static func writerLevel(of store: SQLiteStore) throws -> Int? {
         try store.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-    }
-
-    /// Calls `body` with the path of a database file in a directory of its own, removed afterwards.
-    static func withFile(_ body: (String) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try body(directory.appendingPathComponent("d.sqlite").path)
     }
 }

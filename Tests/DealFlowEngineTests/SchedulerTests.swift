@@ -347,50 +347,48 @@ struct SchedulerRecoveryTests {
         ) async throws -> (
             report: Scheduler.Report, outbox: [String], tasks: [String], left: Int, overlapped: Int
         ) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "dealflow-pass-\(UUID().uuidString)"
-            )
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try SQLiteStore(path: directory.appendingPathComponent("pass.sqlite").path)
-            let clock = ManualClock("2026-11-23T14:00:00Z")
-            let engine = Engine(store: store, clock: clock, identifiers: SequentialIdentifiers())
-            _ = try await engine.applyWorkflow(source: followUpWorkflow, file: "test.yaml")
-            for index in 0..<24 {
-                // Every third deal renews on Wednesday: its `renew` timer (Tuesday) moves it first.
-                let input = index % 3 == 0 ? set(["renewal": "2026-11-25T15:00:00Z"]) : []
-                _ = try await engine.create(workflowID: "follow", id: "d\(index)", input: input, actor: ana)
-            }
-            clock.set(instant("2026-11-27T15:00:00Z"))
-            let ordered = CommitOrderStore(store, order: order)
-            let scheduler = Scheduler(
-                store: excludingByKey ? KeyExclusionStore(ordered) : ordered,
-                clock: clock,
-                identifiers: SequentialIdentifiers(namespace: "s"),
-                batchSize: 4
-            )
-            var report = Scheduler.Report()
-            if pipelined {
-                report = try await scheduler.fireDue()
-            } else {
-                while true {
-                    let batch = try await scheduler.fireBatch(at: clock.now(), freshSince: nil).report
-                    report.add(batch)
-                    if batch.fired + batch.skipped + batch.conflicts == 0 { break }
+            try await withTemporaryDatabase { path in
+                let store = try SQLiteStore(path: path)
+                let clock = ManualClock("2026-11-23T14:00:00Z")
+                let engine = Engine(store: store, clock: clock, identifiers: SequentialIdentifiers())
+                _ = try await engine.applyWorkflow(source: followUpWorkflow, file: "test.yaml")
+                for index in 0..<24 {
+                    // Every third deal renews on Wednesday: its `renew` timer (Tuesday) moves it first.
+                    let input = index % 3 == 0 ? set(["renewal": "2026-11-25T15:00:00Z"]) : []
+                    _ = try await engine.create(workflowID: "follow", id: "d\(index)", input: input, actor: ana)
                 }
-            }
-            let outbox = try await store.writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT type, deal_id, key, data FROM outbox ORDER BY id").map {
-                    "\($0["type"] as String) \($0["deal_id"] as String) \($0["key"] as String? ?? "-") \($0["data"] as String)"
+                clock.set(instant("2026-11-27T15:00:00Z"))
+                let ordered = CommitOrderStore(store, order: order)
+                let scheduler = Scheduler(
+                    store: excludingByKey ? KeyExclusionStore(ordered) : ordered,
+                    clock: clock,
+                    identifiers: SequentialIdentifiers(namespace: "s"),
+                    batchSize: 4
+                )
+                var report = Scheduler.Report()
+                if pipelined {
+                    report = try await scheduler.fireDue()
+                } else {
+                    while true {
+                        let batch = try await scheduler.fireBatch(at: clock.now(), freshSince: nil).report
+                        report.add(batch)
+                        if batch.fired + batch.skipped + batch.conflicts == 0 { break }
+                    }
                 }
-            }
-            let tasks = try await store.writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, deal_id, title, status, reminded_at FROM tasks ORDER BY id").map {
-                    "\($0["id"] as String) \($0["deal_id"] as String) \($0["title"] as String) \($0["status"] as String) \($0["reminded_at"] as Int64? ?? 0)"
+                let outbox = try await store.writer.read { db in
+                    try Row.fetchAll(db, sql: "SELECT type, deal_id, key, data FROM outbox ORDER BY id").map {
+                        "\($0["type"] as String) \($0["deal_id"] as String) \($0["key"] as String? ?? "-") \($0["data"] as String)"
+                    }
                 }
+                let tasks = try await store.writer.read { db in
+                    try Row.fetchAll(db, sql: "SELECT id, deal_id, title, status, reminded_at FROM tasks ORDER BY id")
+                        .map {
+                            "\($0["id"] as String) \($0["deal_id"] as String) \($0["title"] as String) \($0["status"] as String) \($0["reminded_at"] as Int64? ?? 0)"
+                        }
+                }
+                let left = try await store.dueItems(dueBy: clock.now(), since: nil, limit: 10).count
+                return (report, outbox, tasks, left, ordered.overlappedCommits)
             }
-            let left = try await store.dueItems(dueBy: clock.now(), since: nil, limit: 10).count
-            return (report, outbox, tasks, left, ordered.overlappedCommits)
         }
         let pipelined = try await pass(pipelined: true)
         #expect(pipelined.overlapped > 0)  // batches of reminders did commit beside the next read
@@ -417,38 +415,34 @@ struct SchedulerRecoveryTests {
     }
 
     @Test func twoSchedulersOnOneFileFireEachItemOnce() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "dealflow-race-\(UUID().uuidString)"
-        )
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("race.sqlite").path
-        let clock = ManualClock("2026-11-23T14:00:00Z")
-        let engine = Engine(store: try SQLiteStore(path: path), clock: clock)
-        _ = try await engine.applyWorkflow(source: followUpWorkflow, file: "test.yaml")
-        for index in 0..<100 {
-            _ = try await engine.create(workflowID: "follow", id: "d\(index)", input: [], actor: ana)
+        try await withTemporaryDatabase { path in
+            let clock = ManualClock("2026-11-23T14:00:00Z")
+            let engine = Engine(store: try SQLiteStore(path: path), clock: clock)
+            _ = try await engine.applyWorkflow(source: followUpWorkflow, file: "test.yaml")
+            for index in 0..<100 {
+                _ = try await engine.create(workflowID: "follow", id: "d\(index)", input: [], actor: ana)
+            }
+            clock.advance(by: 6 * 3600)
+            let first = Scheduler(store: try SQLiteStore(path: path), clock: clock, batchSize: 16)
+            let second = Scheduler(store: try SQLiteStore(path: path), clock: clock, batchSize: 16)
+            async let a = first.fireDue()
+            async let b = second.fireDue()
+            let (reportA, reportB) = try await (a, b)
+            #expect(reportA.reminders + reportB.reminders == 200)  // Kept and Daily check, once each
+            let store = try SQLiteStore(path: path)
+            let duplicates = try await store.writer.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM (SELECT key FROM outbox WHERE key IS NOT NULL GROUP BY key HAVING COUNT(*) > 1)"
+                )
+            }
+            #expect(duplicates == 0)
+            let reminded = try await store.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE reminded_at IS NOT NULL")
+            }
+            #expect(reminded == 200)
         }
-        clock.advance(by: 6 * 3600)
-        let first = Scheduler(store: try SQLiteStore(path: path), clock: clock, batchSize: 16)
-        let second = Scheduler(store: try SQLiteStore(path: path), clock: clock, batchSize: 16)
-        async let a = first.fireDue()
-        async let b = second.fireDue()
-        let (reportA, reportB) = try await (a, b)
-        #expect(reportA.reminders + reportB.reminders == 200)  // Kept and Daily check, once each
-        let store = try SQLiteStore(path: path)
-        let duplicates = try await store.writer.read { db in
-            try Int.fetchOne(
-                db,
-                sql:
-                    "SELECT COUNT(*) FROM (SELECT key FROM outbox WHERE key IS NOT NULL GROUP BY key HAVING COUNT(*) > 1)"
-            )
-        }
-        #expect(duplicates == 0)
-        let reminded = try await store.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE reminded_at IS NOT NULL")
-        }
-        #expect(reminded == 200)
     }
 
     @Test func aTimerWhoseDealNoLongerReadsFailsAloneAndDoesNotBlockTheRest() async throws {

@@ -13,13 +13,9 @@ struct StoreConformanceTests {
 
     @Test(arguments: StoreConformance.Case.allCases)
     func onAFile(_ check: StoreConformance.Case) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealflow-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await StoreConformance.run(
-            check,
-            on: try SQLiteStore(path: directory.appendingPathComponent("d.sqlite").path)
-        )
+        try await withTemporaryDatabase { path in
+            try await StoreConformance.run(check, on: try SQLiteStore(path: path))
+        }
     }
 }
 
