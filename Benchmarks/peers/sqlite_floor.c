@@ -1,7 +1,7 @@
 /* The naive transition of naive_sqlite.py in C: the same schema, the same statements, prepared once,
-   one IMMEDIATE transaction per transition, WAL and synchronous=FULL. No interpreter and no engine:
-   what SQLite and this disk allow for the smallest durable transition, the floor under every engine's
-   durable figure. Prints one JSON line.
+   one IMMEDIATE transaction per transition, WAL and synchronous=FULL, SQLite's default settings. No
+   interpreter and no engine: what SQLite and this disk do for the naive transition itself, the floor
+   under any durable fire that writes at least as much. Prints one JSON line.
    Usage: sqlite_floor DIRECTORY [SECONDS] */
 #include <sqlite3.h>
 #include <stdio.h>
