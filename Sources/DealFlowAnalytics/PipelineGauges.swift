@@ -29,7 +29,7 @@ public struct PipelineGauges: TimelineReducer {
         self.workflow = workflow
         self.stageCatalog = StageCatalog(latest: workflow, earlier: earlierVersions)
         self.now = now
-        self.calendar = workflow.definition.zonedCalendar
+        self.calendar = workflow.zonedCalendar
     }
 
     public mutating func add(_ deal: DealTimeline) {

@@ -57,7 +57,7 @@ public struct ReportContext: Sendable {
         self.workflow = workflow
         self.period = period
         self.now = now
-        self.calendar = workflow.definition.zonedCalendar
+        self.calendar = workflow.zonedCalendar
         self.stages = StageCatalog(latest: workflow, earlier: earlierVersions)
     }
 

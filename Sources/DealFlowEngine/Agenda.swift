@@ -45,7 +45,7 @@ public struct Agenda: Sendable {
         self.now = now
         for task in tasks.sorted(by: { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }) where task.status == "open" {
             guard let workflow = workflows[task.workflowID] else { continue }
-            let calendar = workflow.definition.zonedCalendar
+            let calendar = workflow.zonedCalendar
             let today = calendar.date(of: now)
             let item = Item(task: task, workflow: workflow)
             if task.dueAt < now {

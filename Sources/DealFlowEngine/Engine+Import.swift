@@ -53,7 +53,7 @@ extension Engine {
                 )
                 continue
             }
-            let calendar = workflow.definition.zonedCalendar
+            let calendar = workflow.zonedCalendar
             let path = row.stagePath.map { (stage: $0.stage, at: $0.at.instant(in: calendar)) }
             switch DealMachine.replay(
                 id: id,

@@ -288,7 +288,7 @@ extension Engine {
         }
         if let assignee { try await checkOnRoster(assignee) }
         let now = clock.now()
-        let calendar = view.workflow.definition.zonedCalendar
+        let calendar = view.workflow.zonedCalendar
         let dueAt: Date
         switch due {
         case .after(let duration): dueAt = calendar.adding(duration, to: now)

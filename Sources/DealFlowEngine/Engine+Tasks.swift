@@ -28,7 +28,7 @@ extension Engine {
         for _ in 0..<Engine.attempts {
             let task = try await openTask(id, doing: "snoozed")
             let now = clock.now()
-            let calendar = try await workflow(id: task.workflowID).definition.zonedCalendar
+            let calendar = try await workflow(id: task.workflowID).zonedCalendar
             let dueAt = calendar.adding(duration, to: max(task.dueAt, now))
             let escalateAt = task.escalateAt.map { $0.addingTimeInterval(dueAt.timeIntervalSince(task.dueAt)) }
             let entry = TaskLogEntry(

@@ -6,7 +6,7 @@ import Foundation
 enum Format {
     /// A local time in the workflow's zone with its offset: `2026-01-05 05:00 -05:00`.
     static func time(_ instant: Date, in workflow: ValidatedWorkflow) -> String {
-        let calendar = workflow.definition.zonedCalendar
+        let calendar = workflow.zonedCalendar
         let (date, second) = calendar.local(instant)
         let offset = DateTimeFormat.offset(seconds: calendar.timeZone.secondsFromGMT(for: instant))
         return "\(date) \(two(second / 3600)):\(two(second / 60 % 60)) \(offset)"

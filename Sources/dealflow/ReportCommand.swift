@@ -83,7 +83,7 @@ struct Report: AsyncParsableCommand {
             let context = ReportContext(
                 workflow: workflow,
                 earlierVersions: Array(try await engine.versions(ofWorkflow: workflow.id).dropLast()),
-                period: ReportPeriod(from: start, to: end, calendar: workflow.definition.zonedCalendar),
+                period: ReportPeriod(from: start, to: end, calendar: workflow.zonedCalendar),
                 now: settings.clock.now()
             )
             if kind == "html" {

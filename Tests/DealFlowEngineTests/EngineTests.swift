@@ -220,6 +220,35 @@ struct EngineDealTests {
         #expect(history.last?.changes == #"{"log":{"from":"","to":"exit-a;transition;enter-b;"}}"#)
     }
 
+    @Test func actionsSeeTheStageTheyRunIn() async throws {
+        let harness = try Harness()
+        try await harness.applyText(
+            """
+            workflow: stages
+            timezone: UTC
+            fields:
+              log: { type: string, default: "" }
+              waited: { type: int }
+            stages:
+              a:
+                initial: true
+                on_enter: [{ set: { log: log + "create:" + stage + ";" } }]
+                on_exit: [{ set: { log: log + "exit:" + stage + ";", waited: days_in_stage } }]
+              b:
+                on_enter: [{ set: { log: log + "enter:" + stage + ";", waited: waited * 10 + days_in_stage } }]
+            transitions:
+              go: { from: a, to: b, actions: [{ set: { log: log + "go:" + stage + ";" } }] }
+            """
+        )
+        _ = try await harness.engine.create(workflowID: "stages", id: "d", input: [], actor: ana)
+        harness.clock.advance(by: 2 * 86_400)
+        _ = try await harness.engine.fire(dealID: "d", transition: "go", actor: ana)
+        let after = try await harness.engine.deal(id: "d")
+        // On exit and in the transition the deal is still in `a`, two days in; on entry it is in `b`, just now.
+        #expect(after.value(of: "log") == .string("create:a;exit:a;go:a;enter:b;"))
+        #expect(after.value(of: "waited") == .int(20))
+    }
+
     @Test func blockersNameTheGuardTheRequirementAndTheValuesSeen() async throws {
         let harness = try Harness()
         try await harness.applyText(orderWorkflow)

@@ -1,5 +1,8 @@
 /// Something a workflow does when a deal enters or leaves a stage or fires a transition.
-public enum Action: Sendable {
+///
+/// Indirect: the machine walks a stage's actions on every decision, and a boxed action is copied with
+/// one reference count instead of one per part.
+public indirect enum Action: Sendable {
     /// Set a field to a value.
     case set(SetAction)
     /// Create a follow-up task.
@@ -36,6 +39,8 @@ public struct SetAction: Sendable {
     public var value: Value
     /// The type-checked value; set by ``WorkflowValidator``.
     public var compiled: CompiledExpression?
+    /// The field's position in the deal's values; set by ``WorkflowValidator``.
+    public var fieldIndex: Int?
 
     /// Creates a `set` of one field.
     public init(field: Located<String>, value: Value) {

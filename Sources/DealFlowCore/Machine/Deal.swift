@@ -66,7 +66,7 @@ public struct Deal: Hashable, Sendable {
             now: now,
             actorID: actor.id,
             actorRole: actor.role,
-            calendar: workflow.definition.zonedCalendar
+            calendar: workflow.zonedCalendar
         )
     }
 }

@@ -89,7 +89,7 @@ extension DealMachine {
         moved.fields = fields
         moved.version += 1
         var effects = Effects()
-        let calendar = target.definition.zonedCalendar
+        let calendar = target.zonedCalendar
         for (timerIndex, timer) in stage.timers.enumerated() {
             switch timer.effect {
             case .fire:

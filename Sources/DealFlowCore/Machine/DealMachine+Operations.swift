@@ -112,7 +112,7 @@ extension DealMachine {
     /// stages without `rot_after`, never are.
     public static func isStale(_ deal: Deal, in workflow: ValidatedWorkflow, now: Date) -> Bool {
         guard deal.outcome == nil, let stage = workflow.stage(named: deal.stage) else { return false }
-        return stage.isStale(lastTouch: deal.updatedAt, now: now, calendar: workflow.definition.zonedCalendar)
+        return stage.isStale(lastTouch: deal.updatedAt, now: now, calendar: workflow.zonedCalendar)
     }
 
     /// Whether a deal still needs work and an owner: its stage is not an outcome stage and something

@@ -61,7 +61,7 @@ extension DealMachine {
             )
         }
         let definition = stage.timers[timer.index]
-        let calendar = workflow.definition.zonedCalendar
+        let calendar = workflow.zonedCalendar
         let next = definition.every.map { every -> NewTimer in
             let following = Recurrence(anchor: timer.anchor, every: every.value)
                 .next(after: now, following: timer.occurrence, in: calendar)

@@ -45,7 +45,14 @@ public enum DealMachine {
         let actor = actor.acting(for: transition)
         var blockers: [Blocker] = []
         if let blocker = roleBlocker(transition, actor) { blockers.append(blocker) }
-        return blockers + conditionBlockers(transition, for: deal, workflow: workflow, actor: actor, now: now)
+        return blockers
+            + conditionBlockers(
+                transition,
+                leadingTo: workflow.stage(named: transition.to.value),
+                in: deal.environment(in: workflow, actor: actor, now: now),
+                for: deal,
+                workflow: workflow
+            )
     }
 
     // MARK: - Create
@@ -108,9 +115,11 @@ public enum DealMachine {
             outcome: initial.outcome?.value
         )
         var effects = Effects()
+        var environment = deal.environment(in: workflow, actor: actor, now: now)
         if let failure = run(
             initial.onEnter,
-            on: &deal,
+            for: deal,
+            in: &environment,
             taskStage: initial.name,
             effects: &effects,
             workflow: workflow,
@@ -119,6 +128,7 @@ public enum DealMachine {
         ) {
             return .rejected(failure)
         }
+        deal.fields = environment.fields
         schedule(initial, for: deal, effects: &effects, workflow: workflow, now: now)
         let changes = diff(definition.fields.map { _ in .null }, deal.fields, workflow)
         let entry = HistoryEntry(
@@ -216,6 +226,7 @@ public enum DealMachine {
                     )
                 )
             }
+            var environment = deal.environment(in: workflow, actor: actor, now: step.at)
             let moved = move(
                 deal,
                 along: transition,
@@ -225,6 +236,7 @@ public enum DealMachine {
                 workflow: workflow,
                 actor: actor,
                 now: now,
+                environment: &environment,
                 checkingRequirements: false
             )
             guard case .success(let (next, effects)) = moved else {
@@ -366,7 +378,7 @@ public enum DealMachine {
         actor: Actor,
         now: Date
     ) -> Decision {
-        guard let transition = workflow.transition(named: name) else {
+        guard let (transition, target) = workflow.transitionWithTarget(named: name) else {
             let available = workflow.transitions(leaving: deal.stage).map(\.name)
             let suggestion = SpellingSuggestion.closest(to: name, among: workflow.definition.transitions.map(\.name))
             let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
@@ -401,11 +413,18 @@ public enum DealMachine {
         if let cleared = workflow.firstUnsetRequiredField(in: tentative.fields) {
             return .rejected(requiredFieldCleared(workflow.definition.fields[cleared], on: deal))
         }
-        let blockers = conditionBlockers(transition, for: tentative, workflow: workflow, actor: actor, now: now)
+        // The guards and then the actions read one environment, which the actions change as they go.
+        var environment = tentative.environment(in: workflow, actor: actor, now: now)
+        let blockers = conditionBlockers(
+            transition,
+            leadingTo: target,
+            in: environment,
+            for: tentative,
+            workflow: workflow
+        )
         guard blockers.isEmpty else { return .blocked(audit(.blocked, blockers)) }
-        guard let source = workflow.stage(named: deal.stage), let target = workflow.stage(named: transition.to.value)
-        else {
-            preconditionFailure("a validated workflow's transitions lead between its stages")
+        guard let source = workflow.stage(named: deal.stage) else {
+            preconditionFailure("a deal is in a stage of its workflow")
         }
         let next: Deal
         let effects: Effects
@@ -418,6 +437,7 @@ public enum DealMachine {
             workflow: workflow,
             actor: actor,
             now: now,
+            environment: &environment,
             checkingRequirements: true
         ) {
         case .failure(let rejection): return .rejected(rejection)
@@ -462,6 +482,8 @@ public enum DealMachine {
     ///
     /// A fire checks the target stage's `requires` after the actions ran; an import's replay checks
     /// only the final stage, since the history it records may predate fields the row now gives.
+    ///
+    /// `environment` is `deal`'s at `time`; the actions change its fields and stage as they run.
     private static func move(
         _ deal: Deal,
         along transition: Transition,
@@ -471,6 +493,7 @@ public enum DealMachine {
         workflow: ValidatedWorkflow,
         actor: Actor,
         now: Date,
+        environment: inout EvaluationEnvironment,
         checkingRequirements: Bool
     ) -> Result<(deal: Deal, effects: Effects), Rejection> {
         var next = deal
@@ -478,7 +501,8 @@ public enum DealMachine {
         func perform(_ actions: [Action]) -> Rejection? {
             run(
                 actions,
-                on: &next,
+                for: next,
+                in: &environment,
                 taskStage: target.name,
                 effects: &effects,
                 workflow: workflow,
@@ -489,7 +513,10 @@ public enum DealMachine {
         if let failure = perform(source.onExit) ?? perform(transition.actions) { return .failure(failure) }
         next.stage = target.name
         next.enteredStageAt = time
+        environment.stage = target.name
+        environment.enteredStageAt = time
         if let failure = perform(target.onEnter) { return .failure(failure) }
+        next.fields = environment.fields
         next.version = deal.version + 1
         next.updatedAt = time
         next.outcome = outcome(entering: target, from: deal.outcome, workflow: workflow)
@@ -585,13 +612,14 @@ public enum DealMachine {
         )
     }
 
-    /// The transition's `requires`, its guards and the target stage's `requires`, on the deal as given.
+    /// The transition's `requires`, its guards (read in `environment`, the deal's) and the target stage's
+    /// `requires`, on the deal as given.
     private static func conditionBlockers(
         _ transition: Transition,
+        leadingTo target: Stage?,
+        in environment: EvaluationEnvironment,
         for deal: Deal,
-        workflow: ValidatedWorkflow,
-        actor: Actor,
-        now: Date
+        workflow: ValidatedWorkflow
     ) -> [Blocker] {
         var blockers: [Blocker] = []
         for field in transition.requires where deal.fields[index(field.value, workflow)].isNull {
@@ -605,7 +633,6 @@ public enum DealMachine {
                 )
             )
         }
-        let environment = deal.environment(in: workflow, actor: actor, now: now)
         for guardCondition in transition.guards {
             guard let failure = guardCondition.failure(in: environment) else { continue }
             blockers.append(
@@ -619,7 +646,7 @@ public enum DealMachine {
                 )
             )
         }
-        if let target = workflow.stage(named: transition.to.value) {
+        if let target {
             for field in target.requires where deal.fields[index(field.value, workflow)].isNull {
                 guard !transition.requires.contains(where: { $0.value == field.value }) else { continue }
                 blockers.append(
@@ -697,10 +724,12 @@ public enum DealMachine {
         var events: [NewEvent] = []
     }
 
-    /// Runs actions in order, each seeing the writes before it; `nil` when they all succeed.
+    /// Runs actions in order, each seeing the writes before it in `environment`, whose fields are the
+    /// deal's working values; `nil` when they all succeed.
     private static func run(
         _ actions: [Action],
-        on deal: inout Deal,
+        for deal: Deal,
+        in environment: inout EvaluationEnvironment,
         taskStage: String,
         effects: inout Effects,
         workflow: ValidatedWorkflow,
@@ -710,13 +739,12 @@ public enum DealMachine {
         for action in actions {
             switch action {
             case .set(let set):
-                guard let compiled = set.compiled else {
+                guard let compiled = set.compiled, let fieldIndex = set.fieldIndex else {
                     preconditionFailure("set actions are compiled by the validator")
                 }
-                let fieldIndex = index(set.field.value, workflow)
                 let value: Value
                 do throws(EvaluationError) {
-                    value = try compiled.evaluate(in: deal.environment(in: workflow, actor: actor, now: now))
+                    value = try compiled.evaluate(in: environment)
                 } catch {
                     return Rejection(
                         .actionFailed,
@@ -730,10 +758,10 @@ public enum DealMachine {
                         "the action 'set \(set.field.value)' at \(set.location) failed on deal '\(deal.id)': \(rejection.message)"
                     )
                 case .success(let checked):
-                    deal.fields[fieldIndex] = checked
+                    environment.fields[fieldIndex] = checked
                 }
             case .task(let task):
-                let calendar = workflow.definition.zonedCalendar
+                let calendar = workflow.zonedCalendar
                 let due = task.due.map { calendar.adding($0.value, to: now) } ?? now
                 effects.tasks.append(
                     newTask(task, due: due, stage: taskStage, timerIndex: nil, deal: deal, workflow: workflow)
@@ -763,7 +791,7 @@ public enum DealMachine {
         workflow: ValidatedWorkflow
     ) -> NewTask {
         guard let title = task.compiledTitle else { preconditionFailure("titles are parsed by the validator") }
-        let calendar = workflow.definition.zonedCalendar
+        let calendar = workflow.zonedCalendar
         let escalation = task.escalation.map {
             TaskEscalation(
                 at: calendar.adding($0.after.value, to: due),
@@ -806,7 +834,7 @@ public enum DealMachine {
         workflow: ValidatedWorkflow,
         now: Date
     ) {
-        let calendar = workflow.definition.zonedCalendar
+        let calendar = workflow.zonedCalendar
         guard let due = firstOccurrence(of: timer, for: deal, in: workflow, now: now) else { return }
         let zone = calendar.timeZone.identifier
         switch timer.effect {
@@ -854,7 +882,7 @@ public enum DealMachine {
         in workflow: ValidatedWorkflow,
         now: Date
     ) -> Date? {
-        let calendar = workflow.definition.zonedCalendar
+        let calendar = workflow.zonedCalendar
         switch timer.schedule {
         case .after(let delay): return calendar.adding(delay.value, to: deal.enteredStageAt)
         case .at:

@@ -15,8 +15,13 @@ public struct ValidatedWorkflow: Sendable {
     /// The fields the forecast and KPIs read, after defaults (fields named `amount`, `currency`,
     /// `close_date`) were applied.
     public let dealFields: ResolvedDealFields
+    /// The zone and business calendar, built once: every decision's date arithmetic and expression
+    /// environment reads them.
+    public let zonedCalendar: ZonedCalendar
     private let stageIndex: [String: Int]
     private let transitionIndex: [String: Int]
+    /// For each transition (by position), the position of the stage it leads to.
+    private let transitionTargets: [Int]
     /// The positions of the required fields: the machine checks them on every decision, and walking
     /// the definitions would copy each one.
     let requiredFieldPositions: [Int]
@@ -49,6 +54,13 @@ public struct ValidatedWorkflow: Sendable {
         for (index, transition) in definition.transitions.enumerated() { transitionIndex[transition.name] = index }
         self.stageIndex = stageIndex
         self.transitionIndex = transitionIndex
+        self.transitionTargets = definition.transitions.map { transition in
+            guard let target = stageIndex[transition.to.value] else {
+                preconditionFailure("a validated workflow's transitions lead to its stages")
+            }
+            return target
+        }
+        self.zonedCalendar = definition.zonedCalendar
     }
 
     /// The workflow's identifier.
@@ -85,6 +97,12 @@ public struct ValidatedWorkflow: Sendable {
     /// The transition with a name, if there is one.
     public func transition(named name: String) -> Transition? {
         transitionIndex[name].map { definition.transitions[$0] }
+    }
+
+    /// The transition with a name and the stage it leads to: what a fire looks up, in one lookup.
+    func transitionWithTarget(named name: String) -> (transition: Transition, target: Stage)? {
+        guard let position = transitionIndex[name] else { return nil }
+        return (definition.transitions[position], definition.stages[transitionTargets[position]])
     }
 
     /// The transitions that may start from a stage, in file order.

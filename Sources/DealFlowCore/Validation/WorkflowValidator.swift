@@ -436,6 +436,7 @@ private struct Validation {
                 }
                 diagnostics += result.diagnostics
                 set.compiled = result.compiled
+                set.fieldIndex = binding.index
                 if let compiled = result.compiled, case .constant(let value) = compiled.root,
                     let field = workflow.fields.first(where: { $0.name == set.field.value }),
                     let problem = rangeProblem(value, field: field, what: "this sets '\(field.name)' to")
