@@ -237,7 +237,10 @@ struct EngineDealTests {
               b:
                 on_enter: [{ set: { log: log + "enter:" + stage + ";", waited: waited * 10 + days_in_stage } }]
             transitions:
-              go: { from: a, to: b, actions: [{ set: { log: log + "go:" + stage + ";" } }] }
+              go:
+                from: a
+                to: b
+                actions: [{ set: { log: log + "go:" + stage + ";", waited: waited * 10 + days_in_stage } }]
             """
         )
         _ = try await harness.engine.create(workflowID: "stages", id: "d", input: [], actor: ana)
@@ -246,7 +249,54 @@ struct EngineDealTests {
         let after = try await harness.engine.deal(id: "d")
         // On exit and in the transition the deal is still in `a`, two days in; on entry it is in `b`, just now.
         #expect(after.value(of: "log") == .string("create:a;exit:a;go:a;enter:b;"))
-        #expect(after.value(of: "waited") == .int(20))
+        #expect(after.value(of: "waited") == .int(220))
+    }
+
+    @Test func actionsThatFailOrLeaveARequirementUnsetChangeNothing() async throws {
+        let harness = try Harness()
+        try await harness.applyText(
+            """
+            workflow: failing
+            timezone: UTC
+            fields:
+              log: { type: string, default: "" }
+              note: { type: text }
+              divisor: { type: int, default: 0 }
+              ratio: { type: decimal }
+            stages:
+              a:
+                initial: true
+              b:
+                requires: [note]
+                on_enter: [{ set: { log: log + "enter-b;" } }, { set: { note: null } }]
+              c:
+                on_enter: [{ set: { log: log + "enter-c;" } }, { set: { ratio: 10 / divisor } }]
+            transitions:
+              to_b: { from: a, to: b }
+              to_c: { from: a, to: c }
+            """
+        )
+        _ = try await harness.engine.create(
+            workflowID: "failing",
+            id: "d",
+            input: set(["note": "call Ana"]),
+            actor: ana
+        )
+        await #expect {
+            try await harness.engine.fire(dealID: "d", transition: "to_b", actor: ana)
+        } throws: { error in
+            "\(error)" == "the actions would leave 'note' unset, which stage 'b' requires, on deal 'd'"
+        }
+        await #expect {
+            try await harness.engine.fire(dealID: "d", transition: "to_c", actor: ana)
+        } throws: { error in
+            "\(error)".hasPrefix("the action 'set ratio' at test.yaml:")
+                && "\(error)".hasSuffix("failed on deal 'd': division by zero in '/'")
+        }
+        // Neither the first action's write nor the move was kept.
+        let after = try await harness.engine.deal(id: "d")
+        #expect(after.deal.stage == "a" && after.deal.version == 1)
+        #expect(after.value(of: "log") == .string("") && after.value(of: "note") == .string("call Ana"))
     }
 
     @Test func blockersNameTheGuardTheRequirementAndTheValuesSeen() async throws {

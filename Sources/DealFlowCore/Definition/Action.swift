@@ -1,6 +1,6 @@
 /// Something a workflow does when a deal enters or leaves a stage or fires a transition.
 ///
-/// Indirect: the machine walks a stage's actions on every decision, and a boxed action is copied with
+/// Indirect: a fire walks the actions of two stages and a transition, and a boxed action is copied with
 /// one reference count instead of one per part.
 public indirect enum Action: Sendable {
     /// Set a field to a value.
@@ -39,7 +39,8 @@ public struct SetAction: Sendable {
     public var value: Value
     /// The type-checked value; set by ``WorkflowValidator``.
     public var compiled: CompiledExpression?
-    /// The field's position in the deal's values; set by ``WorkflowValidator``.
+    /// The field's position in the deal's values, so that the machine need not look the name up on
+    /// every run; set by ``WorkflowValidator``, and always present in a ``ValidatedWorkflow``.
     public var fieldIndex: Int?
 
     /// Creates a `set` of one field.

@@ -413,7 +413,8 @@ public enum DealMachine {
         if let cleared = workflow.firstUnsetRequiredField(in: tentative.fields) {
             return .rejected(requiredFieldCleared(workflow.definition.fields[cleared], on: deal))
         }
-        // The guards and then the actions read one environment, which the actions change as they go.
+        // One environment for the guards and then the actions, which change it as they go: building
+        // one per guard and per `set` copied the deal's values, strings and calendar each time.
         var environment = tentative.environment(in: workflow, actor: actor, now: now)
         let blockers = conditionBlockers(
             transition,
@@ -423,8 +424,8 @@ public enum DealMachine {
             workflow: workflow
         )
         guard blockers.isEmpty else { return .blocked(audit(.blocked, blockers)) }
-        guard let source = workflow.stage(named: deal.stage) else {
-            preconditionFailure("a deal is in a stage of its workflow")
+        guard let source = workflow.stage(named: deal.stage), let target else {
+            preconditionFailure("a validated workflow's transitions lead between its stages")
         }
         let next: Deal
         let effects: Effects
@@ -483,7 +484,8 @@ public enum DealMachine {
     /// A fire checks the target stage's `requires` after the actions ran; an import's replay checks
     /// only the final stage, since the history it records may predate fields the row now gives.
     ///
-    /// `environment` is `deal`'s at `time`; the actions change its fields and stage as they run.
+    /// `environment` must be `deal`'s at `time`: the actions change its fields, and its stage and entry
+    /// time when the target is entered; the new deal's fields are the environment's at the end.
     private static func move(
         _ deal: Deal,
         along transition: Transition,
@@ -725,7 +727,8 @@ public enum DealMachine {
     }
 
     /// Runs actions in order, each seeing the writes before it in `environment`, whose fields are the
-    /// deal's working values; `nil` when they all succeed.
+    /// deal's working values; `nil` when they all succeed. `deal` gives its id and owner only: its
+    /// fields are the ones before the actions, so read any field from `environment`.
     private static func run(
         _ actions: [Action],
         for deal: Deal,

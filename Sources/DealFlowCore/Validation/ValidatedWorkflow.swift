@@ -2,7 +2,7 @@
 /// compiled, every title parsed. This is what the engine runs.
 ///
 /// Only ``WorkflowValidator`` creates one, so holding a `ValidatedWorkflow` means its guards,
-/// `set` values, timer instants and titles are all compiled.
+/// `set` values and fields, timer instants and titles are all compiled.
 public struct ValidatedWorkflow: Sendable {
     /// The definition, with its compiled slots filled in.
     public let definition: Workflow
@@ -15,13 +15,14 @@ public struct ValidatedWorkflow: Sendable {
     /// The fields the forecast and KPIs read, after defaults (fields named `amount`, `currency`,
     /// `close_date`) were applied.
     public let dealFields: ResolvedDealFields
-    /// The zone and business calendar, built once: every decision's date arithmetic and expression
-    /// environment reads them.
+    /// The zone and business calendar, built once rather than on each use: every expression
+    /// environment and every due date reads them.
     public let zonedCalendar: ZonedCalendar
     private let stageIndex: [String: Int]
     private let transitionIndex: [String: Int]
-    /// For each transition (by position), the position of the stage it leads to.
-    private let transitionTargets: [Int]
+    /// For each transition (by position), the position of the stage it leads to, so that a fire finds
+    /// both with one lookup by name; `nil` only for a definition built by hand with a dangling target.
+    private let transitionTargets: [Int?]
     /// The positions of the required fields: the machine checks them on every decision, and walking
     /// the definitions would copy each one.
     let requiredFieldPositions: [Int]
@@ -54,12 +55,7 @@ public struct ValidatedWorkflow: Sendable {
         for (index, transition) in definition.transitions.enumerated() { transitionIndex[transition.name] = index }
         self.stageIndex = stageIndex
         self.transitionIndex = transitionIndex
-        self.transitionTargets = definition.transitions.map { transition in
-            guard let target = stageIndex[transition.to.value] else {
-                preconditionFailure("a validated workflow's transitions lead to its stages")
-            }
-            return target
-        }
+        self.transitionTargets = definition.transitions.map { stageIndex[$0.to.value] }
         self.zonedCalendar = definition.zonedCalendar
     }
 
@@ -100,9 +96,9 @@ public struct ValidatedWorkflow: Sendable {
     }
 
     /// The transition with a name and the stage it leads to: what a fire looks up, in one lookup.
-    func transitionWithTarget(named name: String) -> (transition: Transition, target: Stage)? {
+    func transitionWithTarget(named name: String) -> (transition: Transition, target: Stage?)? {
         guard let position = transitionIndex[name] else { return nil }
-        return (definition.transitions[position], definition.stages[transitionTargets[position]])
+        return (definition.transitions[position], transitionTargets[position].map { definition.stages[$0] })
     }
 
     /// The transitions that may start from a stage, in file order.
