@@ -50,7 +50,6 @@ public enum DealMachine {
                 transition,
                 leadingTo: workflow.stage(named: transition.to.value),
                 in: deal.environment(in: workflow, actor: actor, now: now),
-                for: deal,
                 workflow: workflow
             )
     }
@@ -420,7 +419,6 @@ public enum DealMachine {
             transition,
             leadingTo: target,
             in: environment,
-            for: tentative,
             workflow: workflow
         )
         guard blockers.isEmpty else { return .blocked(audit(.blocked, blockers)) }
@@ -614,17 +612,16 @@ public enum DealMachine {
         )
     }
 
-    /// The transition's `requires`, its guards (read in `environment`, the deal's) and the target stage's
-    /// `requires`, on the deal as given.
+    /// The transition's `requires`, its guards and the target stage's `requires`, on the deal whose
+    /// environment is given (its fields are the deal's, input applied).
     private static func conditionBlockers(
         _ transition: Transition,
         leadingTo target: Stage?,
         in environment: EvaluationEnvironment,
-        for deal: Deal,
         workflow: ValidatedWorkflow
     ) -> [Blocker] {
         var blockers: [Blocker] = []
-        for field in transition.requires where deal.fields[index(field.value, workflow)].isNull {
+        for field in transition.requires where environment.fields[index(field.value, workflow)].isNull {
             blockers.append(
                 Blocker(
                     kind: .requires,
@@ -649,7 +646,7 @@ public enum DealMachine {
             )
         }
         if let target {
-            for field in target.requires where deal.fields[index(field.value, workflow)].isNull {
+            for field in target.requires where environment.fields[index(field.value, workflow)].isNull {
                 guard !transition.requires.contains(where: { $0.value == field.value }) else { continue }
                 blockers.append(
                     Blocker(
