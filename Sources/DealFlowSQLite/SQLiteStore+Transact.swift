@@ -8,7 +8,7 @@ extension SQLiteStore: SerializedDealStore {
         idempotencyKey: String?,
         _ decide: @escaping @Sendable (DealReading) throws -> (DealWriting, Outcome)
     ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
-        try await write { db in
+        try writeOnCallingThread { db in
             let reading = DealReading(
                 deal: try SQLiteStore.deal(id: dealID, in: db),
                 users: try SQLiteStore.users(in: db),

@@ -93,7 +93,7 @@ public final class SQLiteStore: DealStore {
         do {
             return try await writer.read(body)
         } catch let error as DatabaseError {
-            throw StoreError.unavailable("the database failed: \(error.message ?? error.description)")
+            throw SQLiteStore.unavailable(error)
         }
     }
 
@@ -106,8 +106,31 @@ public final class SQLiteStore: DealStore {
                 try SQLiteStore.inImmediateTransaction(db) { try body(db) }
             }
         } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
-            throw StoreError.unavailable("the database failed: \(error.message ?? error.description)")
+            throw SQLiteStore.unavailable(error)
         }
+    }
+
+    /// The same write, run on the calling thread: for transactions of a few statements, such as one
+    /// deal's command, where handing the work to GRDB's writer queue and the result back cost two
+    /// thread wake-ups, as much CPU as the statements themselves (a fifth of a durable fire).
+    ///
+    /// The caller's thread waits for the writer to be free and for the commit's sync, as it would
+    /// for any SQLite call; GRDB's writer queue runs nothing that waits for Swift tasks, so this
+    /// cannot deadlock the cooperative pool. Long writes (an import, a scheduler batch) keep the
+    /// queue, so as not to hold a cooperative thread for seconds.
+    func writeOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { localCommits.add(1, ordering: .relaxed) }
+        do {
+            return try writer.writeWithoutTransaction { db in
+                try SQLiteStore.inImmediateTransaction(db) { try body(db) }
+            }
+        } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
+            throw SQLiteStore.unavailable(error)
+        }
+    }
+
+    private static func unavailable(_ error: DatabaseError) -> StoreError {
+        .unavailable("the database failed: \(error.message ?? error.description)")
     }
 
     /// Runs `body` in an IMMEDIATE transaction begun and committed with statements compiled once per
@@ -454,15 +477,19 @@ public final class SQLiteStore: DealStore {
         )
     }
 
-    /// The first of `count` consecutive numbers of the history sequence.
-    static func nextSequence(_ db: Database, count: Int = 1) throws -> Int64 {
-        // An UPDATE, then a SELECT: `UPDATE … RETURNING` builds and frees a temporary table for its
-        // one row, which cost a fifth of a fire's time in the database.
-        try execute(db, sql: "UPDATE sequences SET value = value + ? WHERE name = 'history'", arguments: (count))
-        guard db.changesCount == 1,
-            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM sequences WHERE name = 'history'"))
-        else { throw StoreError.unavailable("the history sequence is missing") }
-        return last - Int64(count) + 1
+    /// The number the next history or audit entry takes: one more than any so far, so that a deal's
+    /// history and attempts read in the order they happened. (Inside the write transaction, which
+    /// SQLite gives one connection at a time.)
+    static func nextSequence(_ db: Database) throws -> Int64 {
+        let largest = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT max(coalesce((SELECT max(seq) FROM deal_history), 0),
+                        coalesce((SELECT max(seq) FROM deal_audit), 0))
+                    """
+            )
+        )
+        return (largest ?? 0) + 1
     }
 
     /// The rows of a query decoded as they are stepped, by a statement compiled once per connection.
@@ -521,7 +548,7 @@ public final class SQLiteStore: DealStore {
                 throw StoreError.duplicateDeal(deal.id)
             }
         }
-        var sequence = change.history.isEmpty ? 0 : try nextSequence(db, count: change.history.count)
+        var sequence = change.history.isEmpty ? 0 : try nextSequence(db)
         for entry in change.history {
             defer { sequence += 1 }
             try execute(
@@ -675,7 +702,7 @@ public final class SQLiteStore: DealStore {
                 db,
                 sql: """
                     INSERT INTO outbox (type, deal_id, workflow_id, at, data, key) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (key) DO NOTHING
+                    ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
                     """,
                 arguments: (event.type, event.dealID, event.workflowID, Millis(event.at), event.data, event.key)
             )

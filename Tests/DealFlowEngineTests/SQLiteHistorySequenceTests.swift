@@ -1,0 +1,104 @@
+import DealFlowCore
+import DealFlowEngine
+import DealFlowSQLite
+import Foundation
+import GRDB
+import Testing
+
+@Suite("SQLite history sequence")
+struct SQLiteHistorySequenceTests {
+    /// History entries and recorded attempts take one number each from a single ascending sequence, so
+    /// that a deal's timeline reads in the order things happened; the numbering goes on after the
+    /// file is closed and opened again.
+    @Test func historyAndAttemptsShareOneSequenceAcrossOpenings() async throws {
+        try await withTemporaryDatabase { path in
+            try await Self.createFireAndBlock(path)
+            let engine = try Self.engine(path)
+            _ = try await engine.update(dealID: "d1", input: set(["note": "called"]), actor: ana)
+            let entries = try Self.entries(try SQLiteStore(path: path))
+            #expect(entries.map(\.seq) == [1, 2, 3, 4])
+            #expect(entries.map(\.kind) == ["created", "transitioned", "blocked", "updated"])
+        }
+    }
+
+    /// A file made before migration v6 counted entries in a `sequences` row and indexed every outbox
+    /// event's key, the keyless ones too. Opened by this version, it numbers on from its last entry,
+    /// drops the row, and indexes only the keys there are.
+    @Test func aFileFromBeforeTheMigrationNumbersOnFromItsLastEntry() async throws {
+        try await withTemporaryDatabase { path in
+            try await Self.createFireAndBlock(path)
+            // Put back what migration v6 changed, as a file written by the version before it has it.
+            let before = try DatabaseQueue(path: path)
+            try await before.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                        INSERT INTO sequences (name, value) VALUES ('history', 3);
+                        DROP INDEX outbox_by_key;
+                        CREATE UNIQUE INDEX outbox_by_key ON outbox (key);
+                        DELETE FROM grdb_migrations WHERE identifier LIKE 'v6 %';
+                        """
+                )
+            }
+            try before.close()
+
+            let engine = try Self.engine(path)
+            _ = try await engine.fire(
+                dealID: "d1",
+                transition: "finish",
+                input: set(["amount": "5000", "note": "n"]),
+                actor: maria
+            )
+            let store = try SQLiteStore(path: path)
+            #expect(try Self.entries(store).map(\.seq) == [1, 2, 3, 4])
+            let schema = try await store.writer.read { db in
+                (
+                    sequences: try db.tableExists("sequences"),
+                    keyIndex: try String.fetchOne(
+                        db,
+                        sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'outbox_by_key'"
+                    )
+                )
+            }
+            #expect(!schema.sequences)
+            #expect(schema.keyIndex?.hasSuffix("WHERE key IS NOT NULL") == true)
+            let events = try await store.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT type FROM outbox WHERE deal_id = 'd1' ORDER BY id")
+            }
+            #expect(
+                events == ["deal.created", "deal.transitioned", "order.entered_b", "deal.transitioned"],
+                "events without a key are all kept"
+            )
+        }
+    }
+
+    /// Creates deal `d1`, fires `to_b` (history) and then `finish` too small to pass its guard (an attempt).
+    private static func createFireAndBlock(_ path: String) async throws {
+        let engine = try engine(path)
+        _ = try await engine.applyWorkflow(source: orderWorkflow, file: "order.yaml")
+        _ = try await engine.create(workflowID: "order", id: "d1", input: [], actor: ana)
+        _ = try await engine.fire(dealID: "d1", transition: "to_b", actor: ana)
+        await #expect(throws: EngineError.self) {
+            try await engine.fire(dealID: "d1", transition: "finish", input: set(["amount": "10"]), actor: maria)
+        }
+    }
+
+    private static func engine(_ path: String) throws -> Engine {
+        Engine(
+            store: try SQLiteStore(path: path),
+            clock: ManualClock("2026-11-23T14:00:00Z"),
+            identifiers: SequentialIdentifiers()
+        )
+    }
+
+    /// Every history entry and attempt of the file, in sequence order.
+    private static func entries(_ store: SQLiteStore) throws -> [(seq: Int, kind: String)] {
+        try store.writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT seq, kind FROM deal_history UNION ALL SELECT seq, kind FROM deal_audit ORDER BY seq"
+            )
+            .map { (seq: $0["seq"], kind: $0["kind"]) }
+        }
+    }
+}
