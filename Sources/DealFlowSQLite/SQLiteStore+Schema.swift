@@ -248,14 +248,34 @@ extension SQLiteStore {
         }
         migrator.registerMigration("v6 fewer pages written by a fire") { db in
             // A commit writes every page it changed whole to the WAL, and a fire's commit wrote about
-            // thirteen. Two of them held nothing a reader needs: the entry of a keyless event (every
-            // event but the scheduler's) in the index of keys, and the row counting history entries,
-            // whose next value is the largest `seq` of the history and audit tables plus one (neither
-            // table lets a row be deleted, so no number is given twice).
+            // thirteen. Three of them held nothing a reader needs:
+            // - the entry of a keyless event (every event but the scheduler's) in the index of keys;
+            // - the row counting history entries, whose next value is the largest `seq` of the history
+            //   and audit tables plus one;
+            // - the outbox's row in `sqlite_sequence`, which AUTOINCREMENT rewrote on every insert (it
+            //   also made an insert a seventh slower) so that the id of a deleted row is never given
+            //   again: the outbox, like the history and audit tables, never deletes one, so an id one
+            //   more than the largest is as new. The table is rebuilt without it, ids kept, the way
+            //   SQLite's documentation gives for changes ALTER TABLE cannot make (foreign keys are off
+            //   while a migration runs and checked after it).
             try db.execute(
                 sql: """
-                    DROP INDEX outbox_by_key;
+                    CREATE TABLE outbox_rebuilt (
+                        id INTEGER PRIMARY KEY,
+                        type TEXT NOT NULL,
+                        deal_id TEXT NOT NULL,
+                        workflow_id TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        data TEXT NOT NULL,
+                        key TEXT
+                    );
+                    INSERT INTO outbox_rebuilt (id, type, deal_id, workflow_id, at, data, key)
+                        SELECT id, type, deal_id, workflow_id, at, data, key FROM outbox ORDER BY id;
+                    DROP TABLE outbox;
+                    ALTER TABLE outbox_rebuilt RENAME TO outbox;
                     CREATE UNIQUE INDEX outbox_by_key ON outbox (key) WHERE key IS NOT NULL;
+                    CREATE INDEX outbox_by_type ON outbox (type, id);
+                    DELETE FROM sqlite_sequence WHERE name = 'outbox';
                     DROP TABLE sequences;
                     """
             )

@@ -21,9 +21,10 @@ struct SQLiteHistorySequenceTests {
         }
     }
 
-    /// A file made before migration v6 counted entries in a `sequences` row and indexed every outbox
-    /// event's key, the keyless ones too. Opened by this version, it numbers on from its last entry,
-    /// drops the row, and indexes only the keys there are.
+    /// A file made before migration v6 counted entries in a `sequences` row, indexed every outbox
+    /// event's key, the keyless ones too, and numbered events with AUTOINCREMENT. Opened by this
+    /// version, it numbers entries and events on from its last ones, keeps its events' ids, drops the
+    /// row, and indexes only the keys there are.
     @Test func aFileFromBeforeTheMigrationNumbersOnFromItsLastEntry() async throws {
         try await withTemporaryDatabase { path in
             try await Self.createFireAndBlock(path)
@@ -34,8 +35,15 @@ struct SQLiteHistorySequenceTests {
                     sql: """
                         CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
                         INSERT INTO sequences (name, value) VALUES ('history', 3);
-                        DROP INDEX outbox_by_key;
+                        CREATE TABLE outbox_before (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, deal_id TEXT NOT NULL,
+                            workflow_id TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, key TEXT
+                        );
+                        INSERT INTO outbox_before SELECT id, type, deal_id, workflow_id, at, data, key FROM outbox;
+                        DROP TABLE outbox;
+                        ALTER TABLE outbox_before RENAME TO outbox;
                         CREATE UNIQUE INDEX outbox_by_key ON outbox (key);
+                        CREATE INDEX outbox_by_type ON outbox (type, id);
                         DELETE FROM grdb_migrations WHERE identifier LIKE 'v6 %';
                         """
                 )
@@ -52,22 +60,27 @@ struct SQLiteHistorySequenceTests {
             let store = try SQLiteStore(path: path)
             #expect(try Self.entries(store).map(\.seq) == [1, 2, 3, 4])
             let schema = try await store.writer.read { db in
-                (
+                func sql(_ name: String) throws -> String? {
+                    try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [name])
+                }
+                return (
                     sequences: try db.tableExists("sequences"),
-                    keyIndex: try String.fetchOne(
-                        db,
-                        sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'outbox_by_key'"
-                    )
+                    keyIndex: try sql("outbox_by_key"),
+                    outbox: try sql("outbox"),
+                    counted: try String.fetchAll(db, sql: "SELECT name FROM sqlite_sequence")
                 )
             }
             #expect(!schema.sequences)
             #expect(schema.keyIndex?.hasSuffix("WHERE key IS NOT NULL") == true)
+            #expect(schema.outbox?.contains("AUTOINCREMENT") == false)
+            #expect(!schema.counted.contains("outbox"))
             let events = try await store.writer.read { db in
-                try String.fetchAll(db, sql: "SELECT type FROM outbox WHERE deal_id = 'd1' ORDER BY id")
+                try Row.fetchAll(db, sql: "SELECT id, type FROM outbox WHERE deal_id = 'd1' ORDER BY id")
+                    .map { "\($0["id"] as Int) \($0["type"] as String)" }
             }
             #expect(
-                events == ["deal.created", "deal.transitioned", "order.entered_b", "deal.transitioned"],
-                "events without a key are all kept"
+                events == ["1 deal.created", "2 deal.transitioned", "3 order.entered_b", "4 deal.transitioned"],
+                "events keep their ids, and those without a key are all kept"
             )
         }
     }
