@@ -2,7 +2,8 @@ import GRDB
 
 extension SQLiteStore {
     /// The one migrator of the embedded store. Migrations are named, never edited once released, and the
-    /// PostgreSQL store uses the same names.
+    /// PostgreSQL store uses the same names where it makes the same change (v6 is SQLite's alone; the
+    /// next migration both stores make is v7).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 workflows, deals, history, tasks, timers, outbox") { db in
@@ -254,8 +255,8 @@ extension SQLiteStore {
             //   and audit tables plus one;
             // - the outbox's row in `sqlite_sequence`, which AUTOINCREMENT rewrote on every insert (it
             //   also made an insert a seventh slower) so that the id of a deleted row is never given
-            //   again: the outbox, like the history and audit tables, never deletes one, so an id one
-            //   more than the largest is as new. The table is rebuilt without it, ids kept, the way
+            //   again: the outbox now refuses deletes, like the history and audit tables, so an id one
+            //   more than the largest is as new (delivery cursors rely on ids only growing). The table is rebuilt without it, ids kept, the way
             //   SQLite's documentation gives for changes ALTER TABLE cannot make (foreign keys are off
             //   while a migration runs and checked after it).
             try db.execute(
@@ -276,6 +277,8 @@ extension SQLiteStore {
                     CREATE UNIQUE INDEX outbox_by_key ON outbox (key) WHERE key IS NOT NULL;
                     CREATE INDEX outbox_by_type ON outbox (type, id);
                     DELETE FROM sqlite_sequence WHERE name = 'outbox';
+                    CREATE TRIGGER outbox_refuses_delete BEFORE DELETE ON outbox
+                        BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
                     DROP TABLE sequences;
                     """
             )

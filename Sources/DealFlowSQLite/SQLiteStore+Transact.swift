@@ -8,7 +8,9 @@ extension SQLiteStore: SerializedDealStore {
         idempotencyKey: String?,
         _ decide: @escaping @Sendable (DealReading) throws -> (DealWriting, Outcome)
     ) async throws -> (outcome: Outcome, receipt: ChangeReceipt?) {
-        try writeOnCallingThread { db in
+        // A task cancelled before its command began writes nothing, as on GRDB's queue.
+        try Task.checkCancellation()
+        return try writeOnCallingThread { db in
             let reading = DealReading(
                 deal: try SQLiteStore.deal(id: dealID, in: db),
                 users: try SQLiteStore.users(in: db),

@@ -63,6 +63,13 @@ public final class SQLiteStore: DealStore {
                     try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
                 }
                 try SQLiteStore.migrator.migrate(pool)
+                // A file migrated by a newer build may have changed what this one writes (v6 dropped a
+                // table that builds before it count entries in): refuse it rather than fail on writes.
+                if try pool.read(SQLiteStore.migrator.hasBeenSuperseded) {
+                    throw StoreError.unavailable(
+                        "the database '\(path)' was upgraded by a newer version of dealflow; use that version"
+                    )
+                }
                 writer = pool
                 return
             } catch let error as DatabaseError {
@@ -114,10 +121,13 @@ public final class SQLiteStore: DealStore {
     /// deal's command, where handing the work to GRDB's writer queue and the result back cost two
     /// thread wake-ups, as much CPU as the statements themselves (a fifth of a durable fire).
     ///
-    /// The caller's thread waits for the writer to be free and for the commit's sync, as it would
-    /// for any SQLite call; GRDB's writer queue runs nothing that waits for Swift tasks, so this
-    /// cannot deadlock the cooperative pool. Long writes (an import, a scheduler batch) keep the
-    /// queue, so as not to hold a cooperative thread for seconds.
+    /// The caller's thread blocks until the writer is free and the commit is synced, as in any
+    /// blocking call: behind this process's own long write (an import, a scheduler batch) or, up to
+    /// the busy timeout, another process's, each waiting command holds one of the cooperative
+    /// pool's threads (one per core) meanwhile. GRDB's writer queue runs nothing that waits for
+    /// Swift tasks, so this cannot deadlock. Long writes themselves keep the queue, so that they do
+    /// not hold a pool thread for seconds. Unlike the queue, the transaction does not notice a
+    /// cancellation once it has begun: a command either commits or changes nothing.
     func writeOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
         defer { localCommits.add(1, ordering: .relaxed) }
         do {

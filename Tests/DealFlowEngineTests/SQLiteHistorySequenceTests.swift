@@ -39,12 +39,14 @@ struct SQLiteHistorySequenceTests {
                             id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, deal_id TEXT NOT NULL,
                             workflow_id TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, key TEXT
                         );
-                        INSERT INTO outbox_before SELECT id, type, deal_id, workflow_id, at, data, key FROM outbox;
+                        INSERT INTO outbox_before SELECT id + 100, type, deal_id, workflow_id, at, data, key FROM outbox;
                         DROP TABLE outbox;
                         ALTER TABLE outbox_before RENAME TO outbox;
                         CREATE UNIQUE INDEX outbox_by_key ON outbox (key);
                         CREATE INDEX outbox_by_type ON outbox (type, id);
                         DELETE FROM grdb_migrations WHERE identifier LIKE 'v6 %';
+                        INSERT INTO delivery_dead_letters (consumer, event_id, attempts, last_error, failed_at)
+                            VALUES ('crm-hook', 102, 3, 'HTTP 500', 0);
                         """
                 )
             }
@@ -79,9 +81,38 @@ struct SQLiteHistorySequenceTests {
                     .map { "\($0["id"] as Int) \($0["type"] as String)" }
             }
             #expect(
-                events == ["1 deal.created", "2 deal.transitioned", "3 order.entered_b", "4 deal.transitioned"],
-                "events keep their ids, and those without a key are all kept"
+                events == [
+                    "101 deal.created", "102 deal.transitioned", "103 order.entered_b", "104 deal.transitioned",
+                ],
+                "events keep their ids, new ones follow, and those without a key are all kept"
             )
+            let deadLetter = try await store.writer.read { db in
+                try String.fetchAll(
+                    db,
+                    sql: "SELECT type FROM delivery_dead_letters JOIN outbox ON outbox.id = event_id"
+                )
+            }
+            #expect(deadLetter == ["deal.transitioned"], "a dead letter still names its event")
+            await #expect(throws: DatabaseError.self, "the outbox is append-only") {
+                try await store.writer.write { db in try db.execute(sql: "DELETE FROM outbox") }
+            }
+        }
+    }
+
+    /// A file upgraded by a newer build may no longer take what this build writes: it is refused on
+    /// opening, in a sentence naming it, rather than failing on the first write.
+    @Test func aFileUpgradedByANewerBuildIsRefused() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteStore(path: path)
+            try await store.writer.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99 from a newer build')")
+            }
+            #expect {
+                _ = try SQLiteStore(path: path)
+            } throws: { error in
+                guard case StoreError.unavailable(let message) = error else { return false }
+                return message.contains(path) && message.contains("newer version of dealflow")
+            }
         }
     }
 
