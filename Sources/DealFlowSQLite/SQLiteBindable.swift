@@ -70,11 +70,11 @@ extension SQLiteStore {
     ///
     /// A failure throws GRDB's `DatabaseError` with SQLite's extended code, as GRDB would, and leaves
     /// the statement reset for its next use; an interrupted statement (GRDB interrupts a cancelled
-    /// task's access on its writer queue) throws `CancellationError`, as GRDB does. What GRDB checks around its own
-    /// statements is checked here only where the store needs it: the statement must run inside the
-    /// store's transaction (SQLite ends one by itself after some failures, and a statement after that
-    /// would commit on its own). GRDB's transaction observers do not see these changes; the store
-    /// registers none.
+    /// task's access on its writer queue) throws `CancellationError`, as GRDB does. What GRDB checks
+    /// around its own statements is checked here only where the store needs it: the statement must
+    /// run inside the store's transaction (SQLite ends one by itself after some failures, and a
+    /// statement after that would commit on its own). GRDB's transaction observers do not see these
+    /// changes; the store registers none.
     static func execute<each Argument: SQLiteBindable>(
         _ db: Database,
         sql: String,

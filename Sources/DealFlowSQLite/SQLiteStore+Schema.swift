@@ -256,9 +256,9 @@ extension SQLiteStore {
             // - the outbox's row in `sqlite_sequence`, which AUTOINCREMENT rewrote on every insert (it
             //   also made an insert a seventh slower) so that the id of a deleted row is never given
             //   again: the outbox now refuses deletes, like the history and audit tables, so an id one
-            //   more than the largest is as new (delivery cursors rely on ids only growing). The table is rebuilt without it, ids kept, the way
-            //   SQLite's documentation gives for changes ALTER TABLE cannot make (foreign keys are off
-            //   while a migration runs and checked after it).
+            //   more than the largest is as new (delivery cursors rely on ids only growing). The table
+            //   is rebuilt without it, ids kept, the way SQLite's documentation gives for changes ALTER
+            //   TABLE cannot make (foreign keys are off while a migration runs and checked after it).
             try db.execute(
                 sql: """
                     CREATE TABLE outbox_rebuilt (
