@@ -112,8 +112,8 @@ public final class SQLiteStore: DealStore {
             return try await writer.writeWithoutTransaction { db in
                 try SQLiteStore.inImmediateTransaction(db) { try body(db) }
             }
-        } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
-            throw SQLiteStore.unavailable(error)
+        } catch {
+            throw SQLiteStore.writeFailure(error)
         }
     }
 
@@ -134,9 +134,17 @@ public final class SQLiteStore: DealStore {
             return try writer.writeWithoutTransaction { db in
                 try SQLiteStore.inImmediateTransaction(db) { try body(db) }
             }
-        } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
-            throw SQLiteStore.unavailable(error)
+        } catch {
+            throw SQLiteStore.writeFailure(error)
         }
+    }
+
+    /// A write's failure as the store reports it: a constraint failure as it is (the store's callers
+    /// map the ones they expect, such as a duplicate deal), any other database failure as
+    /// ``StoreError/unavailable(_:)``, anything else unchanged.
+    private static func writeFailure(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError, error.resultCode != .SQLITE_CONSTRAINT else { return error }
+        return unavailable(error)
     }
 
     private static func unavailable(_ error: DatabaseError) -> StoreError {
